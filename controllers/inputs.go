@@ -111,7 +111,8 @@ func (in *orderInputs) nextRefresh(now time.Time, key string, maxJitter time.Dur
 		return time.Time{}
 	}
 	next := in.compiled.RefreshTime().Next(now, in.compiled.Location())
-	return next.Add(schedule.Jitter(key, maxJitter))
+	// The API stores timestamps in whole seconds.
+	return next.Add(schedule.Jitter(key, maxJitter)).Truncate(time.Second)
 }
 
 func toRiskPolicy(policy *collectionsv1alpha1.CollectionPolicy) risk.Policy {

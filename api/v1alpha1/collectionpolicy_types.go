@@ -164,15 +164,25 @@ type EmailNotification struct {
 // OrderCounts counts the orders that use a policy by their risk level.
 type OrderCounts struct {
 	// Total is the number of orders that use the policy.
+	// +optional
+	// +kubebuilder:default=0
 	Total int32 `json:"total"`
 	// None is the number of orders at the level None, including orders that
 	// could not be classified.
+	// +optional
+	// +kubebuilder:default=0
 	None int32 `json:"none"`
 	// Low is the number of orders at the level Low.
+	// +optional
+	// +kubebuilder:default=0
 	Low int32 `json:"low"`
 	// Medium is the number of orders at the level Medium.
+	// +optional
+	// +kubebuilder:default=0
 	Medium int32 `json:"medium"`
 	// High is the number of orders at the level High.
+	// +optional
+	// +kubebuilder:default=0
 	High int32 `json:"high"`
 }
 
