@@ -51,12 +51,23 @@ controlplane: ## Build kube-apiserver, etcd and kubectl from Go modules into bin
 	hack/controlplane/build.sh $(K8S_BIN)
 
 .PHONY: mailpit
-mailpit: ## Build the Mailpit SMTP test server from Go modules into bin/ (cached).
+mailpit: ## Build bin/mailpit, a loopback SMTP server for tests and the demo, from Go modules (cached).
 	hack/mailpit/build.sh $(BIN)
 
 .PHONY: test
-test: controlplane mailpit vet ## Build what the tests need, then run vet, unit, integration, fuzz-seed and end-to-end tests.
+test: controlplane mailpit vet verify-generated ## Build what the tests need, then run vet, every test and a short run of each fuzz target.
 	go test -count=1 -timeout 30m ./...
+	$(MAKE) fuzz-short
+
+# FUZZTIME is how long fuzz-short runs each fuzz target.
+FUZZTIME ?= 10s
+
+.PHONY: fuzz-short
+fuzz-short: ## Run each fuzz target of money, risk and schedule for $(FUZZTIME).
+	go test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/money/
+	go test -run='^$$' -fuzz='^FuzzEvaluate$$' -fuzztime=$(FUZZTIME) ./internal/risk/
+	go test -run='^$$' -fuzz='^FuzzNext$$' -fuzztime=$(FUZZTIME) ./internal/schedule/
+	go test -run='^$$' -fuzz='^FuzzJitter$$' -fuzztime=$(FUZZTIME) ./internal/schedule/
 
 .PHONY: bench
 bench: ## Run the benchmarks of the risk engine.

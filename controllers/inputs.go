@@ -23,13 +23,14 @@ type orderInputs struct {
 	// policy is nil when the policy does not exist.
 	policy *collectionsv1alpha1.CollectionPolicy
 	// compiled is nil when the policy does not exist or is invalid, and
-	// policyErr then says why.
+	// policyErr then contains the reason.
 	compiled  *risk.CompiledPolicy
 	policyErr *policyUnusableError
 	invoices  []collectionsv1alpha1.Invoice
 }
 
-// policyUnusableError says why an order cannot be classified by its policy.
+// policyUnusableError is the reason why an order cannot be classified by its
+// policy.
 type policyUnusableError struct {
 	reason  string
 	message string

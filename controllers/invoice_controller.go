@@ -116,7 +116,7 @@ func applyInvoiceResult(invoice *collectionsv1alpha1.Invoice, result *risk.Invoi
 }
 
 // setInvoiceUncomputed clears the computed figures of an invoice that
-// cannot be evaluated and says why in Ready.
+// cannot be evaluated and sets Ready to False with the reason.
 func setInvoiceUncomputed(invoice *collectionsv1alpha1.Invoice, reason, message string, now time.Time) {
 	status := &invoice.Status
 	status.ObservedGeneration = invoice.Generation

@@ -29,8 +29,8 @@ func TestSaleOrderPolicyMissingInvalidFixed(t *testing.T) {
 		t.Errorf("Ready message = %q, want it to name the missing policy", msg)
 	}
 
-	// A zone that the API server cannot check: the policy is stored, and
-	// both the policy and its order say what is wrong.
+	// The API server cannot check a zone name, so it stores the policy.
+	// Both the policy and its order then report the invalid zone.
 	policy := newPolicy("default")
 	policy.Spec.TimeZone = "Mars/Olympus_Mons"
 	h.create(policy)

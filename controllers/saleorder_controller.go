@@ -60,10 +60,11 @@ type SaleOrderReconciler struct {
 // +kubebuilder:rbac:groups=collections.overdue.dev,resources=saleorders/status;invoices/status;collectionpolicies/status,verbs=get;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile brings one SaleOrder's status up to date: it loads the order's
-// policy and invoices, computes amounts and the risk level, records
-// follow-up changes, emails the salesperson about a new level, writes the
-// status if anything changed, and requeues for the next daily refresh.
+// Reconcile brings one SaleOrder's status up to date. It loads the order's
+// policy and invoices, computes amounts and the risk level, and records
+// follow-up changes. Then it emails the salesperson about a new level,
+// writes the status if anything changed, and requeues for the next daily
+// refresh.
 func (r *SaleOrderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := ctrl.LoggerFrom(ctx)
 
@@ -141,8 +142,8 @@ func (r *SaleOrderReconciler) patchStatus(ctx context.Context, original, order *
 	return nil
 }
 
-// emitLevelChange records a level change as an event and a log line. A
-// rising level is a Warning, because it asks someone to act.
+// emitLevelChange records a level change as an event. A rising level is a
+// Warning, because someone has to act on it.
 func (r *SaleOrderReconciler) emitLevelChange(order *collectionsv1alpha1.SaleOrder, change *levelChange) {
 	if change == nil {
 		return
@@ -154,9 +155,9 @@ func (r *SaleOrderReconciler) emitLevelChange(order *collectionsv1alpha1.SaleOrd
 	r.Recorder.Eventf(order, nil, eventType, collectionsv1alpha1.ReasonRiskLevelChanged, "ComputeRisk", "%s", levelChangeMessage(order, change))
 }
 
-// requeueForRefresh returns the delay until the next daily refresh, or no
-// requeue when the order has no policy to schedule by; a change of the
-// policy then triggers the next reconcile.
+// requeueForRefresh returns the delay until the next daily refresh. An
+// order without a usable policy is not requeued, because a change of the
+// policy triggers its next reconcile.
 func (r *SaleOrderReconciler) requeueForRefresh(ctx context.Context, order *collectionsv1alpha1.SaleOrder, now time.Time) ctrl.Result {
 	if order.Status.NextRefreshAt == nil {
 		return ctrl.Result{}
@@ -168,8 +169,8 @@ func (r *SaleOrderReconciler) requeueForRefresh(ctx context.Context, order *coll
 
 // SetupWithManager registers the reconciler. An order is reconciled when
 // its spec, its refresh annotation or its follow-up fields change, when one
-// of its invoices changes, and when its policy changes; never because of its
-// own status writes, so that a reconcile cannot trigger the next one.
+// of its invoices changes, and when its policy changes. Its own status
+// writes never trigger a reconcile, so reconciles cannot loop.
 func (r *SaleOrderReconciler) SetupWithManager(mgr ctrl.Manager, options controller.TypedOptions[reconcile.Request]) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("saleorder").

@@ -147,7 +147,10 @@ func (r *SaleOrderReconciler) recordSent(ctx context.Context, order *collections
 	status := &order.Status
 	status.LastNotification = &collectionsv1alpha1.LastNotification{RiskLevel: status.RiskLevel, SentAt: metav1.NewTime(now)}
 	recipients, _ := n.Recipients() // Send has parsed them already, so this cannot fail.
-	message := fmt.Sprintf("Emailed %s and %d other recipients about level %s", order.Spec.Salesperson.Email, len(recipients)-1, status.RiskLevel)
+	message := fmt.Sprintf("Emailed %s about level %s", order.Spec.Salesperson.Email, status.RiskLevel)
+	if len(recipients) > 1 {
+		message += fmt.Sprintf(", with %d more in Cc", len(recipients)-1)
+	}
 	appendHistory(status, collectionsv1alpha1.HistoryEntry{
 		Time:    metav1.NewTime(now),
 		Type:    collectionsv1alpha1.HistoryNotificationSent,

@@ -30,7 +30,7 @@ import (
 // The integration tests run the reconcilers in a manager against a real
 // kube-apiserver and etcd, and send email to a real Mailpit on loopback.
 // Each test works in a namespace of its own, with a manager whose cache
-// sees only that namespace and a fake clock that the test pins.
+// watches only that namespace and a fake clock that the test pins.
 
 var (
 	env  *envtest.Environment

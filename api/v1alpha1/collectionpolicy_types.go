@@ -14,8 +14,8 @@ const (
 	// ReasonInvalidTiers means spec.tiers breaks a rule that the API server
 	// could not check, such as a minAmount with too many fraction digits.
 	ReasonInvalidTiers = "InvalidTiers"
-	// ReasonInvalidCurrency means spec.currency is not an ISO 4217 code that
-	// the operator knows.
+	// ReasonInvalidCurrency means spec.currency is not an ISO 4217 code in the
+	// currency data that the operator is built with.
 	ReasonInvalidCurrency = "InvalidCurrency"
 )
 
@@ -31,7 +31,7 @@ const (
 )
 
 // CollectionPolicySpec defines how overdue orders are classified and who is
-// told about it.
+// emailed about them.
 //
 // +kubebuilder:validation:XValidation:rule="self.tiers.all(t, (self.currency in ['ADP','AFN','ALL','AMD','BIF','BYR','CLP','COP','DJF','ESP','GNF','GYD','IDR','IQD','IRR','ISK','ITL','JPY','KMF','KPW','KRW','LAK','LBP','LUF','MGA','MGF','MMK','MNT','MRO','MUR','PKR','PYG','RSD','RWF','SLL','SOS','STD','SYP','TMM','TRL','TZS','UGX','UYI','UZS','VND','VUV','XAF','XOF','XPF','YER','ZMK','ZWD'] ? !t.minAmount.contains('.') : (t.minAmount.indexOf('.') < 0 || size(t.minAmount) - t.minAmount.indexOf('.') <= (self.currency in ['BHD','JOD','KWD','LYD','OMR','TND'] ? 4 : (self.currency == 'CLF' ? 5 : 3)))))",messageExpression="'spec.tiers[].minAmount'+ ' has more fraction digits than ' + self.currency + ' allows; write at most ' + (self.currency in ['ADP','AFN','ALL','AMD','BIF','BYR','CLP','COP','DJF','ESP','GNF','GYD','IDR','IQD','IRR','ISK','ITL','JPY','KMF','KPW','KRW','LAK','LBP','LUF','MGA','MGF','MMK','MNT','MRO','MUR','PKR','PYG','RSD','RWF','SLL','SOS','STD','SYP','TMM','TRL','TZS','UGX','UYI','UZS','VND','VUV','XAF','XOF','XPF','YER','ZMK','ZWD'] ? '0' : (self.currency in ['BHD','JOD','KWD','LYD','OMR','TND'] ? '3' : (self.currency == 'CLF' ? '4' : '2'))) + ' digits after the point'",reason=FieldValueInvalid
 type CollectionPolicySpec struct {
@@ -121,7 +121,7 @@ type RiskDays struct {
 	High int32 `json:"high"`
 }
 
-// Notification configures how people are told about risk-level changes.
+// Notification configures the notifications about risk-level changes.
 type Notification struct {
 	// Email configures the emails to the salesperson of an order.
 	// +optional

@@ -155,7 +155,8 @@ type InvoiceStatus struct {
 	// OverdueDays is the largest number of calendar days, in the policy's
 	// time zone, by which an open installment is past its due date.
 	// +optional
-	OverdueDays int32 `json:"overdueDays,omitempty"`
+	// +kubebuilder:default=0
+	OverdueDays int32 `json:"overdueDays"`
 
 	// Conditions describe the document's state. Ready is False when the
 	// document cannot be counted, for example because its order does not

@@ -4,7 +4,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// CollectionState summarises where an order stands in collection.
+// CollectionState is the stage of an order in collection.
 // +kubebuilder:validation:Enum=NotInvoiced;NotDue;Overdue;Paid
 type CollectionState string
 
@@ -207,9 +207,9 @@ type SaleOrderStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// Conditions describe the order's state. Ready says whether a risk level
-	// could be computed and, if not, why. NotificationDelivered says whether
-	// the salesperson has been emailed about the current level.
+	// Conditions describe the order's state. Ready reports whether a risk level
+	// could be computed and, if not, why. NotificationDelivered reports
+	// whether the salesperson has been emailed about the current level.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -223,7 +223,7 @@ type SaleOrderStatus struct {
 	// +optional
 	RiskTier string `json:"riskTier,omitempty"`
 
-	// CollectionState summarises where the order stands in collection.
+	// CollectionState is the stage of the order in collection.
 	// +optional
 	CollectionState CollectionState `json:"collectionState,omitempty"`
 
@@ -247,7 +247,8 @@ type SaleOrderStatus struct {
 	// OverdueDays is the largest number of calendar days, in the policy's
 	// time zone, by which an open installment is past its due date.
 	// +optional
-	OverdueDays int32 `json:"overdueDays,omitempty"`
+	// +kubebuilder:default=0
+	OverdueDays int32 `json:"overdueDays"`
 
 	// RiskLevel is the order's risk level from its tier's riskDays.
 	// +optional

@@ -330,7 +330,7 @@ func TestSendMailpitTLS(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		server *mailpit
+		server *testMailpit
 		config Config
 		// wantReason is empty when the send must succeed.
 		wantReason    string

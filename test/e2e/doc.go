@@ -1,9 +1,9 @@
 // Package e2e tests overdue-operator end to end, the way a finance or sales
-// team uses it: the manager binary runs as its own process on the real
-// clock, against a real kube-apiserver and etcd, and sends email to a real
-// Mailpit on loopback. The tests drive it only through kubectl, built from
-// the same Kubernetes release as the API server, and read the results from
-// kubectl's table output, its JSONPath output and Mailpit's API.
+// team uses it. The manager binary runs as its own process on the real
+// clock. It talks to a real kube-apiserver and etcd, and sends email to a
+// real Mailpit on loopback. The tests drive it only through kubectl, built
+// from the same Kubernetes release as the API server, and read the results
+// from kubectl's table output, its JSONPath output and Mailpit's API.
 //
 // The manager runs as a user that holds only the ClusterRole in
 // config/rbac/role.yaml, so a permission that the controllers need but the

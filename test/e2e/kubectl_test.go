@@ -104,7 +104,7 @@ func jsonPath(namespace, resource, name, path string) (string, error) {
 func newNamespace(t *testing.T) string {
 	t.Helper()
 	if err := suite.manager.running(); err != nil {
-		t.Fatalf("%v; its log:\n%s", err, suite.manager.logTail(0))
+		t.Fatalf("%v. Its log:\n%s", err, suite.manager.logTail(0))
 	}
 	logStart := suite.manager.logSize()
 	t.Cleanup(func() {
@@ -198,7 +198,7 @@ func parseTable(lines []string) (table, error) {
 	header := []rune(lines[0])
 	starts := []int{0}
 	for _, gap := range headerGap.FindAllStringIndex(lines[0], -1) {
-		// The regexp returns byte offsets; headers are ASCII, so they are
+		// The regexp returns byte offsets. Headers are ASCII, so these are
 		// character offsets too.
 		starts = append(starts, gap[1])
 	}

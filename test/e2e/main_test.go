@@ -66,8 +66,11 @@ func runSuite(m *testing.M) (code int) {
 		fmt.Fprintf(os.Stderr, "e2e: creating the work folder: %v\n", err)
 		return 1
 	}
+	// A failed start returns the manager's log in its error, so only a run
+	// whose tests or shutdown failed keeps the folder.
+	keep := false
 	defer func() {
-		if code != 0 || os.Getenv("E2E_KEEP_WORKDIR") != "" {
+		if keep || os.Getenv("E2E_KEEP_WORKDIR") != "" {
 			fmt.Fprintf(os.Stderr, "e2e: kept %s, which contains the kubeconfigs and the manager's log (manager.log)\n", workDir)
 			return
 		}
@@ -90,6 +93,7 @@ func runSuite(m *testing.M) (code int) {
 			code = 1
 		}
 	}
+	keep = code != 0
 	return code
 }
 
@@ -241,14 +245,15 @@ type managerProcess struct {
 	cmd     *exec.Cmd
 	logPath string
 	log     *os.File
-	// exited is closed when the process has ended; exitErr is its exit
+	// exited is closed when the process has ended. exitErr is its exit
 	// status, set before exited is closed.
 	exited  chan struct{}
 	exitErr error
 }
 
 // startManager starts the manager with email sent to smtpAddress and its
-// output appended to logPath, and waits until its /readyz endpoint answers.
+// output appended to logPath, and waits until its /readyz endpoint returns
+// 200.
 // A probe port that another process takes between the check and the
 // manager's bind makes the manager exit, so the start is tried three times.
 func startManager(binary, kubeconfig, smtpAddress, logPath string) (*managerProcess, error) {
@@ -306,7 +311,7 @@ func (p *managerProcess) waitReady(url string) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.exited:
-			return fmt.Errorf("the manager exited before it was ready (%v); its log:\n%s", p.exitErr, p.logTail(0))
+			return fmt.Errorf("the manager exited before it was ready (%v). Its log:\n%s", p.exitErr, p.logTail(0))
 		default:
 		}
 		resp, err := client.Get(url)
@@ -318,7 +323,7 @@ func (p *managerProcess) waitReady(url string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("the manager's %s did not return 200 within a minute; its log:\n%s", url, p.logTail(0))
+	return fmt.Errorf("the manager's %s did not return 200 within a minute. Its log:\n%s", url, p.logTail(0))
 }
 
 // running returns an error when the manager has exited.

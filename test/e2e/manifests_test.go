@@ -40,7 +40,7 @@ func today() time.Time {
 }
 
 // dateFromToday returns the date days after today in policyZone as
-// YYYY-MM-DD; a negative days is in the past.
+// YYYY-MM-DD. A negative days is in the past.
 func dateFromToday(days int) string {
 	return today().AddDate(0, 0, days).Format(time.DateOnly)
 }

@@ -53,8 +53,11 @@ type Message struct {
 // FullMessage is a caught message with its bodies.
 type FullMessage struct {
 	Message
-	Text string
-	HTML string
+	// Username is the SMTP user that sent the message, empty without
+	// authentication.
+	Username string
+	Text     string
+	HTML     string
 }
 
 // Binary returns the path of the mailpit binary: MAILPIT_BIN, else
@@ -72,9 +75,11 @@ func Binary() (string, error) {
 }
 
 // Start starts Mailpit on free loopback ports with its database in dataDir,
-// and returns a function that stops it. Mailpit contacts no other host: the
+// and returns a function that stops it. Without extraArgs it accepts plain
+// SMTP without authentication; extraArgs add Mailpit flags such as
+// --smtp-tls-cert or --smtp-auth-file. Mailpit contacts no other host: the
 // release check and reverse DNS look-ups are off.
-func Start(dataDir string) (*Server, func() error, error) {
+func Start(dataDir string, extraArgs ...string) (*Server, func() error, error) {
 	binary, err := Binary()
 	if err != nil {
 		return nil, nil, err
@@ -83,7 +88,7 @@ func Start(dataDir string) (*Server, func() error, error) {
 	// Another process can take a free port before Mailpit binds it, so a
 	// failed start is tried again on other ports.
 	for attempt := 0; attempt < 3; attempt++ {
-		server, stop, err := start(binary, dataDir)
+		server, stop, err := start(binary, dataDir, extraArgs)
 		if err == nil {
 			return server, stop, nil
 		}
@@ -92,10 +97,11 @@ func Start(dataDir string) (*Server, func() error, error) {
 	return nil, nil, fmt.Errorf("Mailpit did not start after 3 attempts: %w", lastErr)
 }
 
-// StartForTest starts Mailpit for one test and stops it when the test ends.
-func StartForTest(tb testing.TB) *Server {
+// StartForTest starts Mailpit for one test, with the same extraArgs as
+// Start, and stops it when the test ends.
+func StartForTest(tb testing.TB, extraArgs ...string) *Server {
 	tb.Helper()
-	server, stop, err := Start(tb.TempDir())
+	server, stop, err := Start(tb.TempDir(), extraArgs...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -107,7 +113,7 @@ func StartForTest(tb testing.TB) *Server {
 	return server
 }
 
-func start(binary, dataDir string) (*Server, func() error, error) {
+func start(binary, dataDir string, extraArgs []string) (*Server, func() error, error) {
 	smtpAddress, err := freeLoopbackAddress()
 	if err != nil {
 		return nil, nil, err
@@ -116,13 +122,14 @@ func start(binary, dataDir string) (*Server, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.Command(binary,
+	args := append([]string{
 		"--smtp", smtpAddress,
 		"--listen", httpAddress,
 		"--database", filepath.Join(dataDir, fmt.Sprintf("mailpit-%d.db", time.Now().UnixNano())),
 		"--disable-version-check",
 		"--smtp-disable-rdns",
-	)
+	}, extraArgs...)
+	cmd := exec.Command(binary, args...)
 	output := &syncBuffer{}
 	cmd.Stdout = output
 	cmd.Stderr = output
@@ -202,6 +209,27 @@ func (s *Server) Headers(ctx context.Context, id string) (map[string][]string, e
 		return nil, err
 	}
 	return headers, nil
+}
+
+// Raw returns the source of one caught message as the server received it.
+func (s *Server) Raw(ctx context.Context, id string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.APIURL+"/api/v1/message/"+url.PathEscape(id)+"/raw", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("reading the source of message %s: %w", id, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("reading the source of message %s: %w", id, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("reading the source of message %s: HTTP %s: %s", id, resp.Status, body)
+	}
+	return string(body), nil
 }
 
 // DeleteAll deletes every caught message.
