@@ -73,6 +73,54 @@ fuzz-short: ## Run each fuzz target of money, risk and schedule for $(FUZZTIME).
 bench: ## Run the benchmarks of the risk engine.
 	go test -run '^$$' -bench . -benchmem ./internal/...
 
+##@ Demo
+
+.PHONY: demo
+demo: controlplane mailpit build ## Run the operator with demo data on a local control plane and Mailpit, no cluster needed; Ctrl-C stops everything.
+	hack/demo.sh
+
+# The kubeconfig and logs of `make localcluster`.
+LOCAL_DIR ?= $(BIN)/local
+
+.PHONY: localcluster
+localcluster: controlplane ## Run etcd and kube-apiserver on 127.0.0.1 with the CRDs installed until Ctrl-C, for `make run` in another terminal.
+	go build -o $(BIN)/localcluster ./hack/localcluster
+	$(BIN)/localcluster --kubeconfig $(LOCAL_DIR)/kubeconfig --log-dir $(LOCAL_DIR)
+
+##@ Deployment
+
+# Flags of `make run`. The default keeps the metrics and probe endpoints on
+# loopback, where a manager on a workstation belongs.
+ARGS ?= --metrics-bind-address=127.0.0.1:8080 --health-probe-bind-address=127.0.0.1:8081
+
+.PHONY: run
+run: ## Run the manager from source against the cluster of the current kubeconfig; install the CRDs first with `make install`. Manager flags go in ARGS.
+	go run . $(ARGS)
+
+# Server-side apply keeps the objects free of the last-applied annotation,
+# which would copy every CRD into its own metadata, and --force-conflicts
+# makes the manifests in config/ win over fields that another field
+# manager, such as envtest's CRD installer, set before.
+.PHONY: install
+install: ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUBECTL) apply --server-side --force-conflicts -k config/crd
+
+.PHONY: uninstall
+uninstall: ## Delete the CRDs, and with them every CollectionPolicy, SaleOrder and Invoice, from the cluster.
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: ## Deploy the CRDs, the RBAC and the manager (image set in config/manager/kustomization.yaml) to overdue-operator-system.
+	$(KUBECTL) apply --server-side --force-conflicts -k config/default
+
+.PHONY: undeploy
+undeploy: ## Delete what `make deploy` created, the CRDs and so every collections object included.
+	$(KUBECTL) delete --ignore-not-found -k config/default
+
+.PHONY: docker-build
+docker-build: ## Build the manager image $(IMG) with Docker (not available on every machine).
+	docker build -t $(IMG) .
+
 ##@ Build
 
 .PHONY: build

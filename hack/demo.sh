@@ -21,8 +21,6 @@
 #   DEMO_HTTP_PORT   Mailpit's web page and API port on 127.0.0.1 (default 8025)
 #   DEMO_PROBE_PORT  the manager's /healthz and /readyz port on 127.0.0.1 (default 8081)
 #   DEMO_SEED        seed of the demo data (default 1)
-#   DEMO_TODAY       date, as YYYY-MM-DD, that the due dates are relative to
-#                    (default: the current date in each policy's time zone)
 #   DEMO_TIMEOUT     seconds to wait for the risk levels and the emails (default 180)
 set -euo pipefail
 
@@ -38,7 +36,6 @@ smtp_port=${DEMO_SMTP_PORT:-1025}
 http_port=${DEMO_HTTP_PORT:-8025}
 probe_port=${DEMO_PROBE_PORT:-8081}
 seed=${DEMO_SEED:-1}
-today=${DEMO_TODAY:-}
 timeout=${DEMO_TIMEOUT:-180}
 mailpit_url=http://127.0.0.1:$http_port
 
@@ -60,7 +57,7 @@ port_in_use() {
 	(: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# http_ok succeeds when the URL answers with a 2xx status.
+# http_ok succeeds when the URL returns a 2xx status.
 http_ok() {
 	curl --silent --fail --max-time 2 --output /dev/null "$1"
 }
@@ -82,7 +79,7 @@ start() {
 check_running() {
 	local name=$1 logfile=$2
 	if ! kill -0 "${pids[$name]}" 2>/dev/null; then
-		log "demo: $name exited unexpectedly; the last lines of $logfile:" >&2
+		log "demo: $name exited unexpectedly. The last lines of $logfile:" >&2
 		tail -n 20 "$logfile" >&2
 		exit 1
 	fi
@@ -150,7 +147,7 @@ check_leftovers() {
 		fi
 	done <"$pid_file"
 	if ((${#alive[@]} > 0)); then
-		fail "an earlier demo is still running (${alive[*]}); stop it with Ctrl-C in its terminal, or with kill and the PIDs shown"
+		fail "an earlier demo is still running (${alive[*]}): press Ctrl-C in its terminal, or stop the processes with kill and these PIDs"
 	fi
 	rm -f "$pid_file"
 }
@@ -164,7 +161,7 @@ count_levels() {
 			END { printf "None %d, Low %d, Medium %d, High %d, pending %d\n", n["None"], n["Low"], n["Medium"], n["High"], n["pending"] }'
 }
 
-# mailpit_total prints the number of messages that Mailpit holds.
+# mailpit_total prints the number of messages that Mailpit stores.
 mailpit_total() {
 	curl --silent --fail --max-time 5 "$mailpit_url/api/v1/messages?limit=1" |
 		grep -o '"total":[0-9]*' | cut -d: -f2
@@ -223,9 +220,9 @@ main() {
 	done
 
 	log "Generating and applying the demo data (seed $seed)"
-	local demodata_args=(--seed "$seed" --output "$demo_dir/demodata.yaml")
-	[[ -z $today ]] || demodata_args+=(--today "$today")
-	bin/demodata "${demodata_args[@]}" 2>"$demo_dir/demodata-summary.txt" ||
+	# The due dates are relative to the current date in each policy's time
+	# zone, because the manager computes the levels with the real clock.
+	bin/demodata --seed "$seed" --output "$demo_dir/demodata.yaml" 2>"$demo_dir/demodata-summary.txt" ||
 		fail "generating the demo data failed: $(cat "$demo_dir/demodata-summary.txt")"
 	sed 's/^/  /' "$demo_dir/demodata-summary.txt"
 	"$kubectl" apply --server-side --field-manager=overdue-demo -f "$demo_dir/demodata.yaml" >"$demo_dir/apply.log" ||
@@ -248,7 +245,8 @@ main() {
 	deadline=$((SECONDS + timeout))
 	while true; do
 		check_running manager "$demo_dir/manager.log"
-		counts=$(count_levels)
+		# A failed request is retried on the next round.
+		counts=$(count_levels) || counts="unavailable"
 		[[ $counts == *", pending 0" ]] && break
 		((SECONDS < deadline)) || fail "not every SaleOrder had a risk level after ${timeout}s ($counts); see bin/demo/manager.log"
 		sleep 2
@@ -271,7 +269,7 @@ main() {
 		have_emails=$(mailpit_total || echo 0)
 		((have_emails >= want_emails)) && break
 		if ((SECONDS >= deadline)); then
-			log "demo: warning: Mailpit has $have_emails emails after ${timeout}s, expected $want_emails; see bin/demo/manager.log" >&2
+			log "demo: warning: Mailpit has $have_emails emails after ${timeout}s, expected $want_emails. See bin/demo/manager.log" >&2
 			break
 		fi
 		sleep 2

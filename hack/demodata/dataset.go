@@ -186,7 +186,8 @@ func newPolicy(r *region) *collectionsv1alpha1.CollectionPolicy {
 			RiskDays:  collectionsv1alpha1.RiskDays{Low: t.low, Medium: t.medium, High: t.high},
 		}
 	}
-	// The first tier starts at "0", which the API requires literally.
+	// The first tier is written "0", as the API documentation writes it,
+	// rather than "0.00".
 	tiers[0].MinAmount = "0"
 
 	return &collectionsv1alpha1.CollectionPolicy{

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,7 +38,7 @@ const (
 	// ScenarioPartialPayment (overdue) has one invoice paid in part.
 	ScenarioPartialPayment Scenario = "partial-payment"
 	// ScenarioInstallments (overdue) has an invoice in two to four monthly
-	// installments, the oldest of them paid.
+	// installments, of which the oldest may be paid.
 	ScenarioInstallments Scenario = "installments"
 	// ScenarioCreditNote (overdue) has an invoice that a credit note
 	// reduces through reversedInvoiceRef.
@@ -87,7 +88,7 @@ var showcase = []showcaseEntry{
 }
 
 // scenarioWeights are the relative frequencies of the scenarios after the
-// showcase, roughly as in a company's receivables.
+// showcase, chosen so that most orders have an open invoice.
 var scenarioWeights = []struct {
 	scenario Scenario
 	weight   int
@@ -210,7 +211,7 @@ type orderBuilder struct {
 
 // build returns the order of the given scenario.
 func (b *orderBuilder) build(scenario Scenario) *Order {
-	name := fmt.Sprintf("so-%s-%04d", lower(b.region.code), b.index)
+	name := fmt.Sprintf("so-%s-%04d", strings.ToLower(b.region.code), b.index)
 	b.order = &Order{
 		Scenario: scenario,
 		Today:    b.today.Format(dateLayout),
@@ -410,7 +411,7 @@ func (b *orderBuilder) percentOf(amount int64, minPercent, maxPercent int) int64
 func (b *orderBuilder) addInvoice(total, paid int64, invoiceDate, due time.Time, state collectionsv1alpha1.InvoiceState) *collectionsv1alpha1.Invoice {
 	b.numbers.invoices++
 	number := b.numbers.invoices
-	invoice := b.newDocument(fmt.Sprintf("inv-%s-%05d", lower(b.region.code), number), total, invoiceDate)
+	invoice := b.newDocument(fmt.Sprintf("inv-%s-%05d", strings.ToLower(b.region.code), number), total, invoiceDate)
 	invoice.Spec.Number = fmt.Sprintf("INV/%s/%d/%05d", b.region.code, invoiceDate.Year(), number)
 	invoice.Spec.Type = collectionsv1alpha1.InvoiceTypeInvoice
 	invoice.Spec.State = state
@@ -427,7 +428,7 @@ func (b *orderBuilder) addInvoice(total, paid int64, invoiceDate, due time.Time,
 func (b *orderBuilder) addCreditNote(amount int64, invoiceDate time.Time, reversed string) {
 	b.numbers.creditNotes++
 	number := b.numbers.creditNotes
-	note := b.newDocument(fmt.Sprintf("cn-%s-%04d", lower(b.region.code), number), amount, invoiceDate)
+	note := b.newDocument(fmt.Sprintf("cn-%s-%04d", strings.ToLower(b.region.code), number), amount, invoiceDate)
 	note.Spec.Number = fmt.Sprintf("CN/%s/%d/%04d", b.region.code, invoiceDate.Year(), number)
 	note.Spec.Type = collectionsv1alpha1.InvoiceTypeCreditNote
 	note.Spec.State = collectionsv1alpha1.InvoiceStatePosted
@@ -458,8 +459,8 @@ func (b *orderBuilder) newDocument(name string, total int64, invoiceDate time.Ti
 	return document
 }
 
-// split divides total minor units into count parts that add up to total;
-// the last part takes the remainder.
+// split divides total minor units into count parts that add up to total.
+// The last part takes the remainder.
 func split(total int64, count int) []int64 {
 	parts := make([]int64, count)
 	base := total / int64(count)
@@ -472,15 +473,4 @@ func split(total int64, count int) []int64 {
 
 func date(t time.Time) collectionsv1alpha1.Date {
 	return collectionsv1alpha1.Date(t.Format(dateLayout))
-}
-
-// lower returns an ASCII code in lower case, for object names.
-func lower(code string) string {
-	out := []byte(code)
-	for i, c := range out {
-		if 'A' <= c && c <= 'Z' {
-			out[i] = c + 'a' - 'A'
-		}
-	}
-	return string(out)
 }

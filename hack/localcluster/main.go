@@ -171,7 +171,7 @@ func run(opts options) error {
 	case sig := <-signals:
 		log.Printf("Received %s, stopping", sig)
 	case runErr = <-failed:
-		log.Printf("Error: %v; stopping", runErr)
+		log.Printf("Stopping, because the control plane is unhealthy")
 	}
 	cancel()
 
@@ -186,7 +186,7 @@ func run(opts options) error {
 }
 
 // checkAssets fails early, with the fix, when a binary is missing, because
-// envtest's own error only says that the process did not start.
+// envtest's own error reports only that the process did not start.
 func checkAssets(dir string) error {
 	for _, name := range []string{"etcd", "kube-apiserver"} {
 		path := filepath.Join(dir, name)
@@ -319,7 +319,7 @@ func watchHealth(ctx context.Context, config *rest.Config) error {
 		failures++
 		log.Printf("Health check %d of %d failed: %v", failures, healthFailureLimit, err)
 		if failures >= healthFailureLimit {
-			return fmt.Errorf("kube-apiserver failed %d health checks in a row; see the logs of etcd and kube-apiserver", failures)
+			return fmt.Errorf("kube-apiserver failed %d health checks in a row. Its log and etcd's are in --log-dir", failures)
 		}
 	}
 }
