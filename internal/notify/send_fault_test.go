@@ -317,6 +317,41 @@ func TestSendContextCancelled(t *testing.T) {
 	}
 }
 
+// TestSendSilentServerDoesNotSerialize checks that sends waiting for the
+// greeting of a silent server wait side by side: all of them connect before
+// any times out, so a stuck send never delays another one.
+func TestSendSilentServerDoesNotSerialize(t *testing.T) {
+	address, accepted := silentServer(t)
+	sender := newTestSender(t, Config{Address: address, Timeout: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	const parallel = 4
+	results := make(chan error, parallel)
+	for range parallel {
+		go func() { results <- sender.Send(ctx, testNotification(t)) }()
+	}
+	for i := range parallel {
+		select {
+		case <-accepted:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d of %d sends connected while the others waited for a greeting", i, parallel)
+		}
+	}
+
+	cancel()
+	for range parallel {
+		select {
+		case err := <-results:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Send() error = %v, expected it to wrap context.Canceled", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a Send() did not return within 10s after its context was cancelled")
+		}
+	}
+}
+
 func TestSendContextAlreadyDone(t *testing.T) {
 	backend := &scriptedBackend{}
 	sender := newTestSender(t, Config{Address: startScriptedServer(t, backend)})

@@ -203,11 +203,16 @@ func (s *Sender) tlsConfig() *tls.Config {
 // below replaces that variable once. For the duration of one Dialer.Dial
 // call it dials with the caller's context, sets a deadline that covers the
 // greeting and the TLS handshake, and closes the connection when the context
-// ends. Because the variable is global, dialSlot lets only one Dial run at a
-// time. The mail transactions after Dial run in parallel.
+// ends.
+//
+// go-mail passes the hook only the network, the address and
+// Dialer.Timeout, so the timeout carries the identity of the call: dial adds
+// a distinct number of nanoseconds below one millisecond to it and registers
+// the call under the sum. Sends to a server that never greets therefore
+// time out side by side instead of one after another.
 var (
-	dialSlot    = make(chan struct{}, 1)
-	activeDial  atomic.Pointer[dialedConn]
+	activeDials sync.Map // time.Duration (Dialer.Timeout) → *dialedConn
+	dialCount   atomic.Uint64
 	installHook sync.Once
 )
 
@@ -215,8 +220,8 @@ func installDialHook() {
 	installHook.Do(func() {
 		fallback := mail.NetDialTimeout
 		mail.NetDialTimeout = func(network, address string, timeout time.Duration) (net.Conn, error) {
-			if c := activeDial.Load(); c != nil {
-				return c.dial(network, address, timeout)
+			if c, ok := activeDials.Load(timeout); ok {
+				return c.(*dialedConn).dial(network, address, timeout)
 			}
 			return fallback(network, address, timeout)
 		}
@@ -263,16 +268,18 @@ func (c *dialedConn) release() {
 // never nil, and the caller must release it also when err is not nil.
 func dial(ctx context.Context, d *mail.Dialer) (mail.SendCloser, *dialedConn, error) {
 	c := &dialedConn{ctx: ctx}
-
-	select {
-	case dialSlot <- struct{}{}:
-	case <-ctx.Done():
-		return nil, c, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, c, err
 	}
-	activeDial.Store(c)
-	session, err := d.Dial()
-	activeDial.Store(nil)
-	<-dialSlot
 
+	// A million distinct keys: two dials share one only when a million
+	// others start while the first still waits for its greeting.
+	d.Timeout += time.Duration(dialCount.Add(1) % uint64(time.Millisecond))
+	if _, loaded := activeDials.LoadOrStore(d.Timeout, c); loaded {
+		return nil, c, fmt.Errorf("too many SMTP connections are being opened at once; retrying later")
+	}
+	defer activeDials.Delete(d.Timeout)
+
+	session, err := d.Dial()
 	return session, c, err
 }
