@@ -39,7 +39,7 @@ func (r *CollectionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	original := policy.DeepCopy()
-	now := r.Clock.Now().UTC().Truncate(time.Second)
+	now := truncatedNow(r.Clock)
 	policy.Status.ObservedGeneration = policy.Generation
 
 	setPolicyReady(policy, risk.ValidatePolicy(toRiskPolicy(policy)), now)

@@ -44,7 +44,7 @@ func (r *InvoiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	original := invoice.DeepCopy()
-	now := r.Clock.Now().UTC().Truncate(time.Second)
+	now := truncatedNow(r.Clock)
 
 	order := &collectionsv1alpha1.SaleOrder{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: invoice.Namespace, Name: invoice.Spec.SaleOrderRef.Name}, order)
@@ -69,9 +69,10 @@ func (r *InvoiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	result := in.evaluate(order, now)
 	invoiceResult := findInvoiceResult(&result, invoice.Name)
 	if invoiceResult == nil {
-		// The invoice and the index come from one informer, so the list of
-		// the order's invoices contains it; this guards against a bug.
-		return ctrl.Result{}, fmt.Errorf("Invoice %s/%s is missing from the evaluation of its SaleOrder %s", invoice.Namespace, invoice.Name, order.Name)
+		// The invoice was deleted or moved to another order between the
+		// two cache reads; its own watch event reconciles it again.
+		ctrl.LoggerFrom(ctx).V(1).Info("Invoice changed while its order was evaluated, retrying")
+		return ctrl.Result{RequeueAfter: staleCacheRetry}, nil
 	}
 	applyInvoiceResult(invoice, invoiceResult, now)
 	if err := r.patchStatus(ctx, original, invoice); err != nil {
@@ -145,8 +146,8 @@ func (r *InvoiceReconciler) patchStatus(ctx context.Context, original, invoice *
 
 // SetupWithManager registers the reconciler. An invoice is reconciled when
 // its spec changes, when a sibling invoice of the same order changes (a
-// credit note moves amounts between them), and when its order or the
-// order's policy changes.
+// credit note moves amounts between them), and when the spec or the refresh
+// annotation of its order or the order's policy changes.
 func (r *InvoiceReconciler) SetupWithManager(mgr ctrl.Manager, options controller.TypedOptions[reconcile.Request]) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("invoice").
@@ -154,9 +155,9 @@ func (r *InvoiceReconciler) SetupWithManager(mgr ctrl.Manager, options controlle
 		Watches(&collectionsv1alpha1.Invoice{}, handler.EnqueueRequestsFromMapFunc(r.siblingInvoices),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&collectionsv1alpha1.SaleOrder{}, handler.EnqueueRequestsFromMapFunc(r.invoicesOfOrder),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			builder.WithPredicates(specOrRefreshChanged())).
 		Watches(&collectionsv1alpha1.CollectionPolicy{}, handler.EnqueueRequestsFromMapFunc(r.invoicesOfPolicy),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			builder.WithPredicates(specOrRefreshChanged())).
 		WithOptions(options).
 		Complete(r)
 }
@@ -176,7 +177,7 @@ func (r *InvoiceReconciler) invoicesOfOrder(ctx context.Context, obj client.Obje
 func (r *InvoiceReconciler) invoicesOfPolicy(ctx context.Context, obj client.Object) []reconcile.Request {
 	orders, err := ordersUsingPolicy(ctx, r.Client, obj.GetNamespace(), obj.GetName())
 	if err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing the orders of a changed policy failed; their invoices are recomputed at their next refresh",
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the orders of a changed policy failed; their invoices are recomputed at their next reconcile",
 			"collectionPolicy", klog.KObj(obj))
 		return nil
 	}
@@ -191,7 +192,7 @@ func (r *InvoiceReconciler) invoicesOfPolicy(ctx context.Context, obj client.Obj
 func (r *InvoiceReconciler) invoiceRequests(ctx context.Context, namespace, orderName string) []reconcile.Request {
 	invoices, err := listInvoices(ctx, r.Client, namespace, orderName)
 	if err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing the invoices of an order failed; they are recomputed at their next refresh",
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the invoices of an order failed; they are recomputed at their next reconcile",
 			"saleOrder", klog.KRef(namespace, orderName))
 		return nil
 	}

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	collectionsv1alpha1 "github.com/overdue-dev/overdue-operator/api/v1alpha1"
 	"github.com/overdue-dev/overdue-operator/internal/notify"
@@ -198,5 +201,77 @@ func TestNotificationFilteredByNotifyOn(t *testing.T) {
 	}
 	if n := len(emailsAbout(t, order.Spec.Reference)); n != 1 {
 		t.Errorf("%d emails, want only the rise to High", n)
+	}
+}
+
+// failingStatusClient fails every status patch while failures is positive.
+// It forces the fault of an API server that is unreachable right after the
+// SMTP server accepted an email.
+type failingStatusClient struct {
+	client.Client
+	failures *atomic.Int32
+}
+
+func (c failingStatusClient) Status() client.SubResourceWriter {
+	return racingStatusWriter{SubResourceWriter: c.Client.Status(), before: func(context.Context, client.Object) error {
+		if c.failures.Add(-1) >= 0 {
+			return apierrors.NewForbidden(schema.GroupResource{Group: "collections.overdue.dev", Resource: "saleorders/status"}, "o", errors.New("forced fault"))
+		}
+		return nil
+	}}
+}
+
+func TestNotificationRecordLostAfterSend(t *testing.T) {
+	ns := newNamespace(t)
+	clk := clocktesting.NewFakeClock(testNow)
+	disabled, err := notify.NewSender(notify.Config{TLS: notify.TLSStartTLS, Timeout: time.Second}, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The manager cannot send, so that every email comes from the reconciler
+	// that this test drives.
+	h := startHarness(t, ns, clk, disabled)
+	h.create(newPolicy("default"))
+	order := newOrder("o")
+	order.Spec.Reference = "SO-" + ns
+	h.create(order)
+	h.create(newInvoice("inv", "o", "300.00", 100))
+	h.eventuallyOrder("o", deliveredIs(metav1.ConditionFalse, collectionsv1alpha1.ReasonEmailNotConfigured))
+	time.Sleep(time.Second)
+
+	failures := &atomic.Int32{}
+	failures.Store(100)
+	reconciler := *h.orders
+	reconciler.Notifier = newSender(t, clk)
+	reconciler.Client = failingStatusClient{Client: h.orders.Client, failures: failures}
+	if _, err := reconciler.Reconcile(context.Background(), reconcileRequest(ns, "o")); err == nil {
+		t.Fatal("the reconcile succeeded although every status write failed")
+	}
+	if n := len(emailsAbout(t, order.Spec.Reference)); n != 1 {
+		t.Fatalf("%d emails after the first attempt, want 1", n)
+	}
+	if got := h.order("o"); got.Status.LastNotification != nil {
+		t.Fatalf("lastNotification = %+v, want none because the write failed", got.Status.LastNotification)
+	}
+
+	failures.Store(0)
+	clk.Step(time.Minute)
+	NewWithTEventually(t, func() error {
+		result, err := reconciler.Reconcile(context.Background(), reconcileRequest(ns, "o"))
+		if err != nil {
+			return err
+		}
+		if result.RequeueAfter == staleCacheRetry {
+			return errors.New("the cache is behind, trying again")
+		}
+		return nil
+	})
+	got := h.order("o")
+	if got.Status.LastNotification == nil || got.Status.LastNotification.RiskLevel != collectionsv1alpha1.RiskLevelHigh ||
+		!got.Status.LastNotification.SentAt.Time.Equal(testNow) {
+		t.Errorf("lastNotification = %+v, want High sent at %v", got.Status.LastNotification, testNow)
+	}
+	if n := len(emailsAbout(t, order.Spec.Reference)); n != 1 {
+		t.Errorf("%d emails after the retry, want still 1", n)
 	}
 }

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -73,7 +77,7 @@ func (r *SaleOrderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	original := order.DeepCopy()
-	now := r.now()
+	now := truncatedNow(r.Clock)
 
 	in, err := loadOrderInputs(ctx, r.Client, order)
 	if err != nil {
@@ -86,30 +90,46 @@ func (r *SaleOrderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		order.Status.LastHandledRefresh = value
 	}
 
-	stale, sendErr := r.notify(ctx, order, in, result, now)
-	if stale {
-		log.V(1).Info("Cache is behind the API server, retrying once it catches up")
-		return ctrl.Result{RequeueAfter: time.Second}, nil
-	}
-
-	if err := r.patchStatus(ctx, original, order, now); err != nil {
+	outcome, err := r.notifySalesperson(ctx, order, in, result, now)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	r.emitLevelChange(order, change)
+	if outcome.stale {
+		log.V(1).Info("Cache is behind the API server, retrying once it catches up")
+		return ctrl.Result{RequeueAfter: staleCacheRetry}, nil
+	}
 
-	if sendErr != nil {
-		// The status above records the failure; the error hands the retry
-		// to the controller's exponential backoff.
-		return ctrl.Result{}, sendErr
+	if outcome.sent {
+		err = r.patchStatusAfterSend(ctx, original, order, now)
+	} else {
+		err = r.patchStatus(ctx, original, order, now)
+	}
+	if apierrors.IsConflict(err) {
+		log.V(1).Info("Order changed since it was read, recomputing it")
+		return ctrl.Result{RequeueAfter: staleCacheRetry}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	r.emitEvents(order, change, outcome)
+
+	if outcome.retry != nil {
+		// The status records the failure, and the error hands the retry to
+		// the controller's exponential backoff.
+		return ctrl.Result{}, outcome.retry
 	}
 	return r.requeueForRefresh(ctx, order, now), nil
 }
 
-// now returns the injected clock's time in UTC, truncated to the second
+// staleCacheRetry is the delay before a reconcile that found its cached copy
+// out of date runs again. The cache usually catches up within milliseconds.
+const staleCacheRetry = 200 * time.Millisecond
+
+// truncatedNow returns the clock's time in UTC, truncated to the second
 // precision that the API stores, so that a recomputed status compares equal
 // to the stored one.
-func (r *SaleOrderReconciler) now() time.Time {
-	return r.Clock.Now().UTC().Truncate(time.Second)
+func truncatedNow(c clock.PassiveClock) time.Time {
+	return c.Now().UTC().Truncate(time.Second)
 }
 
 // compute writes the risk engine's result and the next refresh time into
@@ -127,32 +147,73 @@ func (r *SaleOrderReconciler) compute(order *collectionsv1alpha1.SaleOrder, in *
 
 // patchStatus writes the status fields that the controller changed, and
 // nothing when it changed none. It sends a JSON merge patch of only the
-// changed fields without a resourceVersion, so a person's concurrent change
-// of communicationStatus or collectionRemark is neither overwritten nor
-// rejected as a conflict.
+// changed fields. Because the patch replaces lists such as history and
+// conditions whole, it carries the resourceVersion that the status was
+// computed from, and the API server rejects it with a conflict when the
+// cached copy was out of date. A person's patch of communicationStatus or
+// collectionRemark is never overwritten either way: the controller's patch
+// does not contain those fields, and a conflict makes it recompute.
 func (r *SaleOrderReconciler) patchStatus(ctx context.Context, original, order *collectionsv1alpha1.SaleOrder, now time.Time) error {
 	if equality.Semantic.DeepEqual(original.Status, order.Status) {
 		return nil
 	}
 	order.Status.LastRefreshedAt = timePtr(now)
-	if err := r.Status().Patch(ctx, order, client.MergeFrom(original)); err != nil {
+	patch := client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})
+	if err := r.Status().Patch(ctx, order, patch); err != nil {
 		return fmt.Errorf("patching the status of SaleOrder %s/%s: %w", order.Namespace, order.Name, err)
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Status updated", "riskLevel", order.Status.RiskLevel, "overdueDays", order.Status.OverdueDays)
 	return nil
 }
 
-// emitLevelChange records a level change as an event. A rising level is a
-// Warning, because someone has to act on it.
-func (r *SaleOrderReconciler) emitLevelChange(order *collectionsv1alpha1.SaleOrder, change *levelChange) {
-	if change == nil {
-		return
+// sendRecordTimeout bounds the status write that records a sent email.
+const sendRecordTimeout = 30 * time.Second
+
+// patchStatusAfterSend writes the status after the SMTP server accepted an
+// email. Losing this write would send the email again, so it carries no
+// resourceVersion, whose conflict would lose it: the API server read right
+// before the send confirmed that the status was current. It also outlives
+// the cancellation of ctx at shutdown and retries transient API errors.
+func (r *SaleOrderReconciler) patchStatusAfterSend(ctx context.Context, original, order *collectionsv1alpha1.SaleOrder, now time.Time) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendRecordTimeout)
+	defer cancel()
+	order.Status.LastRefreshedAt = timePtr(now)
+	patch := client.MergeFrom(original)
+	err := retry.OnError(retry.DefaultBackoff, isTransientAPIError, func() error {
+		return r.Status().Patch(ctx, order, patch)
+	})
+	if err != nil {
+		return fmt.Errorf("recording the sent email in the status of SaleOrder %s/%s: %w", order.Namespace, order.Name, err)
 	}
-	eventType := "Normal"
-	if change.rising() {
-		eventType = "Warning"
+	ctrl.LoggerFrom(ctx).V(1).Info("Status updated", "riskLevel", order.Status.RiskLevel, "lastNotification", order.Status.LastNotification.RiskLevel)
+	return nil
+}
+
+// isTransientAPIError reports whether a failed API call may succeed when
+// tried again.
+func isTransientAPIError(err error) bool {
+	return apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) ||
+		apierrors.IsServiceUnavailable(err) || apierrors.IsInternalError(err) || apierrors.IsUnexpectedServerError(err) ||
+		utilnet.IsConnectionReset(err) || utilnet.IsConnectionRefused(err) || utilnet.IsProbableEOF(err)
+}
+
+// emitEvents records a level change and the outcome of a send as events,
+// after the status that they describe has been written. A rising level is
+// a Warning, because someone has to act on it.
+func (r *SaleOrderReconciler) emitEvents(order *collectionsv1alpha1.SaleOrder, change *levelChange, outcome notifyOutcome) {
+	if change != nil {
+		eventType := corev1.EventTypeNormal
+		if change.rising() {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(order, nil, eventType, collectionsv1alpha1.ReasonRiskLevelChanged, "ComputeRisk", "%s", levelChangeMessage(order, change))
 	}
-	r.Recorder.Eventf(order, nil, eventType, collectionsv1alpha1.ReasonRiskLevelChanged, "ComputeRisk", "%s", levelChangeMessage(order, change))
+	switch {
+	case outcome.sent && !outcome.recordedOnly:
+		r.Recorder.Eventf(order, nil, corev1.EventTypeNormal, collectionsv1alpha1.ReasonNotificationSent, "SendEmail", "%s", outcome.message)
+	case outcome.failed:
+		r.Recorder.Eventf(order, nil, corev1.EventTypeWarning, collectionsv1alpha1.ReasonNotificationFailed, "SendEmail", "%s", outcome.message)
+	}
 }
 
 // requeueForRefresh returns the delay until the next daily refresh. An
@@ -175,6 +236,8 @@ func (r *SaleOrderReconciler) SetupWithManager(mgr ctrl.Manager, options control
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("saleorder").
 		For(&collectionsv1alpha1.SaleOrder{}, builder.WithPredicates(predicate.Or(specOrRefreshChanged(), followUpChanged()))).
+		// Only spec changes of invoices matter: passing the Invoice
+		// controller's status writes would recompute orders for nothing.
 		Watches(&collectionsv1alpha1.Invoice{}, handler.EnqueueRequestsFromMapFunc(orderOfInvoice),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&collectionsv1alpha1.CollectionPolicy{}, handler.EnqueueRequestsFromMapFunc(r.ordersOfPolicy),
@@ -198,7 +261,7 @@ func orderOfInvoice(_ context.Context, obj client.Object) []reconcile.Request {
 func (r *SaleOrderReconciler) ordersOfPolicy(ctx context.Context, obj client.Object) []reconcile.Request {
 	requests, err := ordersUsingPolicy(ctx, r.Client, obj.GetNamespace(), obj.GetName())
 	if err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing the orders of a changed policy failed; they are recomputed at their next refresh",
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the orders of a changed policy failed; they are recomputed at their next reconcile",
 			"collectionPolicy", klog.KObj(obj))
 	}
 	return requests

@@ -244,67 +244,114 @@ func TestSaleOrderRequeuesAtNextRefresh(t *testing.T) {
 }
 
 func TestSaleOrderFollowUpSurvivesRace(t *testing.T) {
-	ns := newNamespace(t)
-	clk := clocktesting.NewFakeClock(testNow)
-	h := startHarness(t, ns, clk, nil)
-	h.create(newPolicy("default"))
-	h.create(newOrder("o"))
-	invoice := newInvoice("inv", "o", "300.00", 20)
-	h.create(invoice)
-	h.eventuallyOrder("o", levelIs(collectionsv1alpha1.RiskLevelLow, 20))
-	time.Sleep(time.Second)
-
-	// Forced fault: this client runs a person's status patch after the
-	// reconciler has read the order and right before its own status write,
-	// the window in which a read-modify-write would lose the person's change.
-	personPatched := false
-	racing := racingClient{Client: h.orders.Client, beforeStatusPatch: func(ctx context.Context, obj client.Object) error {
-		if personPatched {
-			return nil
-		}
-		personPatched = true
-		person := client.RawPatch("application/merge-patch+json",
-			[]byte(`{"status":{"communicationStatus":"NotReachable","collectionRemark":"Phone disconnected"}}`))
-		if err := env.Client.Status().Patch(ctx, obj.DeepCopyObject().(client.Object), person); err != nil {
-			return fmt.Errorf("the person's patch failed: %w", err)
-		}
-		return nil
-	}}
-	reconciler := *h.orders
-	reconciler.Client = racing
-
-	// A day later the order crosses no threshold, but its days change, so the
-	// reconciler has a status to write.
-	clk.SetTime(testNow.Add(24 * time.Hour))
-	if _, err := reconciler.Reconcile(context.Background(), reconcileRequest(ns, "o")); err != nil {
-		t.Fatalf("reconciling: %v", err)
+	cases := []struct {
+		name string
+		// sender is the notifier, nil for none.
+		sender bool
+		// daysAgo places the invoice's due date, and the day after testNow
+		// either crosses a threshold, so that an email is sent, or not.
+		daysAgo int
+		level   collectionsv1alpha1.RiskLevel
+	}{
+		// A plain status write carries the resourceVersion it was computed
+		// from, so the race makes it conflict and the controller recomputes.
+		{name: "status_write_conflicts", daysAgo: 20, level: collectionsv1alpha1.RiskLevelLow},
+		// The write that records a sent email carries no resourceVersion, so
+		// it succeeds, and only the fields it contains change.
+		{name: "write_after_send_merges", sender: true, daysAgo: 44, level: collectionsv1alpha1.RiskLevelMedium},
 	}
-	if !personPatched {
-		t.Fatal("the reconciler wrote no status, so the race was not forced")
-	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newNamespace(t)
+			clk := clocktesting.NewFakeClock(testNow)
+			var notifier Notifier
+			if tc.sender {
+				notifier = newSender(t, clk)
+			}
+			h := startHarness(t, ns, clk, notifier)
+			h.create(newPolicy("default"))
+			order := newOrder("o")
+			order.Spec.Reference = "SO-" + ns
+			h.create(order)
+			h.create(newInvoice("inv", "o", "300.00", tc.daysAgo))
+			h.eventuallyOrder("o", func(o *collectionsv1alpha1.SaleOrder) error {
+				if o.Status.OverdueDays != int32(tc.daysAgo) || meta.FindStatusCondition(o.Status.Conditions, collectionsv1alpha1.ConditionNotificationDelivered) == nil {
+					return fmt.Errorf("status not computed yet: %+v", o.Status)
+				}
+				return nil
+			})
+			// Let the manager finish its own reconciles of the creation events.
+			time.Sleep(time.Second)
 
-	order := h.order("o")
-	if order.Status.OverdueDays != 21 {
-		t.Errorf("overdueDays = %d, want the controller's 21", order.Status.OverdueDays)
-	}
-	if order.Status.CommunicationStatus != collectionsv1alpha1.CommunicationNotReachable || order.Status.CollectionRemark != "Phone disconnected" {
-		t.Errorf("follow-up = %q / %q, want the person's NotReachable / Phone disconnected", order.Status.CommunicationStatus, order.Status.CollectionRemark)
-	}
+			// Forced fault: this client runs a person's status patch after the
+			// reconciler has read the order and right before its own status
+			// write, the window in which a read-modify-write would lose the
+			// person's change.
+			personPatched := false
+			racing := racingClient{Client: h.orders.Client, beforeStatusPatch: func(ctx context.Context, obj client.Object) error {
+				if personPatched {
+					return nil
+				}
+				personPatched = true
+				person := client.RawPatch("application/merge-patch+json",
+					[]byte(`{"status":{"communicationStatus":"NotReachable","collectionRemark":"Phone disconnected"}}`))
+				if err := env.Client.Status().Patch(ctx, obj.DeepCopyObject().(client.Object), person); err != nil {
+					return fmt.Errorf("the person's patch failed: %w", err)
+				}
+				return nil
+			}}
+			reconciler := *h.orders
+			reconciler.Client = racing
 
-	// The person's change reaches the manager through its watch and is
-	// recorded in the history.
-	h.eventuallyOrder("o", func(o *collectionsv1alpha1.SaleOrder) error {
-		var status, remark bool
-		for _, entry := range o.Status.History {
-			status = status || (entry.Type == collectionsv1alpha1.HistoryCommunicationStatusChanged && entry.From == "NotContacted" && entry.To == "NotReachable")
-			remark = remark || (entry.Type == collectionsv1alpha1.HistoryCollectionRemarkChanged && strings.Contains(entry.Message, "Phone disconnected"))
-		}
-		if !status || !remark {
-			return fmt.Errorf("history lacks the follow-up changes: %+v", o.Status.History)
-		}
-		return nil
-	})
-	clk.SetTime(testNow)
+			// A day later the order's days change, so the reconciler has a
+			// status to write.
+			clk.SetTime(testNow.Add(24 * time.Hour))
+			if _, err := reconciler.Reconcile(context.Background(), reconcileRequest(ns, "o")); err != nil {
+				t.Fatalf("reconciling: %v", err)
+			}
+			if !personPatched {
+				t.Fatal("the reconciler wrote no status, so the race was not forced")
+			}
+			order = h.order("o")
+			if order.Status.CommunicationStatus != collectionsv1alpha1.CommunicationNotReachable || order.Status.CollectionRemark != "Phone disconnected" {
+				t.Errorf("follow-up right after the race = %q / %q, want the person's NotReachable / Phone disconnected",
+					order.Status.CommunicationStatus, order.Status.CollectionRemark)
+			}
+
+			// The manager reconciles the person's change and the new day, and
+			// the follow-up stays.
+			h.eventuallyOrder("o", func(o *collectionsv1alpha1.SaleOrder) error {
+				if err := levelIs(tc.level, int32(tc.daysAgo+1))(o); err != nil && !tc.sender {
+					return err
+				}
+				if o.Status.OverdueDays != int32(tc.daysAgo+1) {
+					return fmt.Errorf("overdueDays = %d, want %d", o.Status.OverdueDays, tc.daysAgo+1)
+				}
+				if o.Status.CommunicationStatus != collectionsv1alpha1.CommunicationNotReachable || o.Status.CollectionRemark != "Phone disconnected" {
+					return fmt.Errorf("follow-up = %q / %q", o.Status.CommunicationStatus, o.Status.CollectionRemark)
+				}
+				var status, remark bool
+				for _, entry := range o.Status.History {
+					status = status || (entry.Type == collectionsv1alpha1.HistoryCommunicationStatusChanged && entry.From == "NotContacted" && entry.To == "NotReachable")
+					remark = remark || (entry.Type == collectionsv1alpha1.HistoryCollectionRemarkChanged && strings.Contains(entry.Message, "Phone disconnected"))
+				}
+				if !status || !remark {
+					return fmt.Errorf("history lacks the follow-up changes: %+v", o.Status.History)
+				}
+				return nil
+			})
+			if tc.sender {
+				got := h.order("o")
+				if got.Status.LastNotification == nil || got.Status.LastNotification.RiskLevel != collectionsv1alpha1.RiskLevelMedium {
+					t.Errorf("lastNotification = %+v, want the Medium email recorded", got.Status.LastNotification)
+				}
+				// One email for Low at creation, one for Medium a day later.
+				if emails := emailsAbout(t, order.Spec.Reference); len(emails) != 2 {
+					t.Errorf("%d emails, want 2: one per level change: %+v", len(emails), emails)
+				}
+			}
+		})
+	}
 }
 
 func TestSaleOrderHistoryKeepsNewest20(t *testing.T) {

@@ -14,87 +14,134 @@ import (
 	"github.com/overdue-dev/overdue-operator/internal/risk"
 )
 
-// notify emails the salesperson when the order's level differs from the
-// level of the last email that the SMTP server accepted, and the policy
-// asks for an email in that direction. It sets NotificationDelivered either
-// way. It returns stale when the cache lags behind the API server, so the
-// caller must retry instead of acting on old data, and retry when a
-// transient send failure should be retried with backoff.
-func (r *SaleOrderReconciler) notify(ctx context.Context, order *collectionsv1alpha1.SaleOrder, in *orderInputs, result *risk.Result, now time.Time) (stale bool, retry error) {
+// notifyOutcome is what the notification step did, for the status write
+// and the events that follow it.
+type notifyOutcome struct {
+	// stale means the cache lags behind the API server, so nothing may be
+	// written or sent until it catches up.
+	stale bool
+	// sent means the SMTP server accepted an email, which the status write
+	// must record.
+	sent bool
+	// recordedOnly means the email was sent by an earlier reconcile whose
+	// status write did not land, so only the record is written, and no
+	// second NotificationSent event.
+	recordedOnly bool
+	// failed means a send failed, and retry is its error when a retry with
+	// backoff can help.
+	failed bool
+	retry  error
+	// message is the note of the NotificationSent or NotificationFailed
+	// event.
+	message string
+}
+
+// notifySalesperson emails the salesperson when the order's level differs
+// from the level of the last email that the SMTP server accepted, and the
+// policy asks for an email in that direction. It sets NotificationDelivered
+// either way. An error means that the API server could not be read, and
+// nothing must be written.
+func (r *SaleOrderReconciler) notifySalesperson(ctx context.Context, order *collectionsv1alpha1.SaleOrder, in *orderInputs, result *risk.Result, now time.Time) (notifyOutcome, error) {
 	status := &order.Status
 	previous := collectionsv1alpha1.RiskLevelNone
 	if status.LastNotification != nil {
 		previous = status.LastNotification.RiskLevel
 	}
-	level := status.RiskLevel
 
-	if skip, reason, message := r.skipNotification(in, previous, level); skip {
-		value := metav1.ConditionFalse
-		if reason == collectionsv1alpha1.ReasonNotificationSent || reason == collectionsv1alpha1.ReasonUpToDate {
-			value = metav1.ConditionTrue
-		}
-		setCondition(status, order.Generation, collectionsv1alpha1.ConditionNotificationDelivered, value, reason, message, now)
-		return false, nil
+	sentEmails.forget(order.UID, status.LastNotification)
+
+	decision := r.decideEmail(in, status, previous)
+	if !decision.send {
+		setCondition(status, order.Generation, collectionsv1alpha1.ConditionNotificationDelivered, decision.status, decision.reason, decision.message, now)
+		return notifyOutcome{}, nil
 	}
+
+	unlock := sentEmails.lock(order.UID)
+	defer unlock()
 
 	// The cache may not yet hold the status write that recorded the last
 	// email. Sending on such a stale copy would send the same change twice.
 	fresh := &collectionsv1alpha1.SaleOrder{}
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(order), fresh); err != nil {
-		return false, fmt.Errorf("reading SaleOrder %s/%s before sending an email: %w", order.Namespace, order.Name, err)
+		return notifyOutcome{}, fmt.Errorf("reading SaleOrder %s/%s before sending an email: %w", order.Namespace, order.Name, err)
 	}
 	if fresh.ResourceVersion != order.ResourceVersion {
-		return true, nil
+		return notifyOutcome{stale: true}, nil
 	}
 
 	n := buildNotification(order, in, result, previous, now)
-	if err := r.Notifier.Send(ctx, n); err != nil {
-		return false, r.recordSendFailure(ctx, order, err, now)
+	if email, ok := sentEmails.lookup(order.UID, n.ChangeKey); ok && email.level == status.RiskLevel {
+		// This process sent the email already, but its status write was
+		// lost or has not landed yet: record it without sending again.
+		outcome := recordSent(order, n, email.sentAt)
+		outcome.sent, outcome.recordedOnly = true, true
+		return outcome, nil
 	}
-	r.recordSent(ctx, order, n, now)
-	return false, nil
+	if err := r.Notifier.Send(ctx, n); err != nil {
+		return recordSendFailure(ctx, order, err, now), nil
+	}
+	outcome := recordSent(order, n, metav1.NewTime(now))
+	sentEmails.record(order.UID, sentEmail{level: status.RiskLevel, changeKey: n.ChangeKey, sentAt: metav1.NewTime(now)})
+	ctrl.LoggerFrom(ctx).Info("Notification email sent", "riskLevel", status.RiskLevel, "messageKey", n.ChangeKey)
+	return outcome, nil
 }
 
-// skipNotification decides whether no email is due, and if so, returns the
-// reason and message of the NotificationDelivered condition.
-func (r *SaleOrderReconciler) skipNotification(in *orderInputs, previous, level collectionsv1alpha1.RiskLevel) (bool, string, string) {
+// emailDecision is whether an email is due, and if not, the
+// NotificationDelivered condition that says why.
+type emailDecision struct {
+	send    bool
+	status  metav1.ConditionStatus
+	reason  string
+	message string
+}
+
+// decideEmail decides whether an email about the order's level is due.
+func (r *SaleOrderReconciler) decideEmail(in *orderInputs, status *collectionsv1alpha1.SaleOrderStatus, previous collectionsv1alpha1.RiskLevel) emailDecision {
+	level := status.RiskLevel
 	switch {
 	case level == "":
-		return true, collectionsv1alpha1.ReasonNoLevel, "No email: the order has no risk level, and the Ready condition says why"
-	case level == previous && previous == collectionsv1alpha1.RiskLevelNone:
-		return true, collectionsv1alpha1.ReasonUpToDate, "No email needed: the order has been at level None since it was created"
+		return emailDecision{status: metav1.ConditionFalse, reason: collectionsv1alpha1.ReasonNoLevel,
+			message: "No email: the order has no risk level, and the Ready condition gives the reason"}
+	case level == previous && status.LastNotification != nil:
+		return emailDecision{status: metav1.ConditionTrue, reason: collectionsv1alpha1.ReasonNotificationSent,
+			message: fmt.Sprintf("The salesperson was emailed about the current level %s at %s", level,
+				status.LastNotification.SentAt.UTC().Format(time.RFC3339))}
 	case level == previous:
-		return true, collectionsv1alpha1.ReasonNotificationSent, fmt.Sprintf("The salesperson was emailed about the current level %s", level)
+		return emailDecision{status: metav1.ConditionTrue, reason: collectionsv1alpha1.ReasonUpToDate,
+			message: "No email is due: the level is None, and no email about this order has been sent"}
 	}
 
 	email := in.policy.Spec.Notification.Email
 	if email.Enabled != nil && !*email.Enabled {
-		return true, collectionsv1alpha1.ReasonNotificationDisabled,
-			fmt.Sprintf("No email about level %s: CollectionPolicy %q sets spec.notification.email.enabled to false", level, in.policyName)
+		return emailDecision{status: metav1.ConditionFalse, reason: collectionsv1alpha1.ReasonNotificationDisabled,
+			message: fmt.Sprintf("No email about level %s: CollectionPolicy %q sets spec.notification.email.enabled to false", level, in.policyName)}
 	}
 	directions := make([]notify.Direction, 0, len(email.NotifyOn))
 	for _, direction := range email.NotifyOn {
 		directions = append(directions, notify.Direction(direction))
 	}
 	if !notify.ShouldNotify(directions, notify.Level(previous), notify.Level(level)) {
-		return true, collectionsv1alpha1.ReasonNotificationDisabled,
-			fmt.Sprintf("No email about the change from %s to %s: spec.notification.email.notifyOn of CollectionPolicy %q does not include its direction",
-				previous, level, in.policyName)
+		return emailDecision{status: metav1.ConditionFalse, reason: collectionsv1alpha1.ReasonNotificationDisabled,
+			message: fmt.Sprintf("No email about the change from %s to %s: spec.notification.email.notifyOn of CollectionPolicy %q does not include its direction",
+				previous, level, in.policyName)}
 	}
 	if r.Notifier == nil || !r.Notifier.Enabled() {
-		return true, collectionsv1alpha1.ReasonEmailNotConfigured,
-			fmt.Sprintf("No email about level %s: email is not configured; start the manager with --smtp-address and --smtp-from", level)
+		return emailDecision{status: metav1.ConditionFalse, reason: collectionsv1alpha1.ReasonEmailNotConfigured,
+			message: fmt.Sprintf("No email about level %s: email is not configured; start the manager with --smtp-address and --smtp-from", level)}
 	}
-	return false, "", ""
+	return emailDecision{send: true}
 }
 
 // buildNotification collects what the email about the order's new level
 // shows.
 func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, result *risk.Result, previous collectionsv1alpha1.RiskLevel, now time.Time) notify.Notification {
 	email := in.policy.Spec.Notification.Email
-	changedAt := now
-	if order.Status.RiskChangedAt != nil {
-		changedAt = order.Status.RiskChangedAt.Time
+	// The key must be the same for every attempt at one change, also when
+	// an attempt's status write was lost, so it comes from the last email
+	// that was recorded, which only a successful send changes.
+	changeKey := "first"
+	if order.Status.LastNotification != nil {
+		changeKey = order.Status.LastNotification.SentAt.UTC().Format(time.RFC3339)
 	}
 	n := notify.Notification{
 		OrderName:           order.Name,
@@ -117,7 +164,7 @@ func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, re
 		CollectionRemark:    order.Status.CollectionRemark,
 		ComputedAt:          now,
 		Location:            in.compiled.Location(),
-		ChangeKey:           changedAt.UTC().Format(time.RFC3339),
+		ChangeKey:           changeKey,
 	}
 	for _, address := range email.CC {
 		n.Cc = append(n.Cc, string(address))
@@ -140,52 +187,48 @@ func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, re
 	return n
 }
 
-// recordSent records an email that the SMTP server accepted. Only this
-// function sets lastNotification, so a failed send is never recorded as
-// sent.
-func (r *SaleOrderReconciler) recordSent(ctx context.Context, order *collectionsv1alpha1.SaleOrder, n notify.Notification, now time.Time) {
+// recordSent records an email that the SMTP server accepted at sentAt.
+// Only this function sets lastNotification, so a failed send is never
+// recorded as sent.
+func recordSent(order *collectionsv1alpha1.SaleOrder, n notify.Notification, sentAt metav1.Time) notifyOutcome {
 	status := &order.Status
-	status.LastNotification = &collectionsv1alpha1.LastNotification{RiskLevel: status.RiskLevel, SentAt: metav1.NewTime(now)}
+	status.LastNotification = &collectionsv1alpha1.LastNotification{RiskLevel: status.RiskLevel, SentAt: sentAt}
 	recipients, _ := n.Recipients() // Send has parsed them already, so this cannot fail.
 	message := fmt.Sprintf("Emailed %s about level %s", order.Spec.Salesperson.Email, status.RiskLevel)
 	if len(recipients) > 1 {
 		message += fmt.Sprintf(", with %d more in Cc", len(recipients)-1)
 	}
 	appendHistory(status, collectionsv1alpha1.HistoryEntry{
-		Time:    metav1.NewTime(now),
+		Time:    sentAt,
 		Type:    collectionsv1alpha1.HistoryNotificationSent,
 		To:      string(status.RiskLevel),
 		Message: message,
 	})
 	setCondition(status, order.Generation, collectionsv1alpha1.ConditionNotificationDelivered, metav1.ConditionTrue,
-		collectionsv1alpha1.ReasonNotificationSent, message, now)
-	r.Recorder.Eventf(order, nil, "Normal", collectionsv1alpha1.ReasonNotificationSent, "SendEmail", "%s", message)
-	ctrl.LoggerFrom(ctx).Info("Notification email sent", "riskLevel", status.RiskLevel, "recipients", len(recipients))
+		collectionsv1alpha1.ReasonNotificationSent, message, sentAt.Time)
+	return notifyOutcome{sent: true, message: message}
 }
 
-// recordSendFailure records a failed send in NotificationDelivered and as
-// an event. It returns the error when a retry can help, and nil for a
-// permanent failure such as an invalid address, which waits for someone to
-// fix the data instead of being retried.
-func (r *SaleOrderReconciler) recordSendFailure(ctx context.Context, order *collectionsv1alpha1.SaleOrder, err error, now time.Time) error {
+// recordSendFailure records a failed send in NotificationDelivered. A
+// transient failure, such as a refused connection or a 4xx reply, is
+// retried with backoff. A permanent one, such as an invalid address or a
+// 5xx reply, is not: the next reconcile of the order tries again, which a
+// change of the order, its invoices or its policy, or the daily refresh
+// causes.
+func recordSendFailure(ctx context.Context, order *collectionsv1alpha1.SaleOrder, err error, now time.Time) notifyOutcome {
 	status := &order.Status
-	cause := notify.Reason(err)
-	reason := collectionsv1alpha1.ReasonNotificationFailed
-	if cause == notify.ReasonInvalidAddress {
-		reason = collectionsv1alpha1.ReasonInvalidAddress
-	}
-	message := fmt.Sprintf("Email about level %s not delivered (%s): %v", status.RiskLevel, cause, err)
-	permanent := notify.IsPermanent(err)
-	if permanent {
-		message += "; it is not retried until the order or its policy changes"
+	message := fmt.Sprintf("Email about level %s not delivered (%s): %v", status.RiskLevel, notify.Reason(err), err)
+	outcome := notifyOutcome{failed: true}
+	if notify.IsPermanent(err) {
+		message += "; it is tried again at the next change of the order, its invoices or its policy, or at the daily refresh"
+		// The error is not returned, so it is logged here.
+		ctrl.LoggerFrom(ctx).Error(err, "Notification email failed", "riskLevel", status.RiskLevel, "reason", notify.Reason(err))
 	} else {
 		message += "; retrying with backoff"
+		outcome.retry = fmt.Errorf("sending the email about level %s: %w", status.RiskLevel, err)
 	}
-	setCondition(status, order.Generation, collectionsv1alpha1.ConditionNotificationDelivered, metav1.ConditionFalse, reason, message, now)
-	r.Recorder.Eventf(order, nil, "Warning", collectionsv1alpha1.ReasonNotificationFailed, "SendEmail", "%s", message)
-	ctrl.LoggerFrom(ctx).Error(err, "Notification email failed", "riskLevel", status.RiskLevel, "reason", cause, "permanent", permanent)
-	if permanent {
-		return nil
-	}
-	return fmt.Errorf("sending the email about level %s: %w", status.RiskLevel, err)
+	outcome.message = message
+	setCondition(status, order.Generation, collectionsv1alpha1.ConditionNotificationDelivered, metav1.ConditionFalse,
+		collectionsv1alpha1.ReasonNotificationFailed, message, now)
+	return outcome
 }

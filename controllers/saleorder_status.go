@@ -73,18 +73,23 @@ func applyComputation(order *collectionsv1alpha1.SaleOrder, in *orderInputs, res
 }
 
 // knownLevel returns the level that a new level is compared with: the
-// current one, else the last one emailed, else None. The fallback matters
-// after a spell without a level, such as a deleted policy, so that its
-// return does not count as a change from None.
+// current one, else the newest level change in the history, else the level
+// of the last email, else None. The fallbacks matter after a spell without
+// a level, such as a deleted or invalid policy, so that the level's return
+// is not recorded as a change.
 func knownLevel(status *collectionsv1alpha1.SaleOrderStatus) collectionsv1alpha1.RiskLevel {
-	switch {
-	case status.RiskLevel != "":
+	if status.RiskLevel != "" {
 		return status.RiskLevel
-	case status.LastNotification != nil:
-		return status.LastNotification.RiskLevel
-	default:
-		return collectionsv1alpha1.RiskLevelNone
 	}
+	for i := len(status.History) - 1; i >= 0; i-- {
+		if entry := status.History[i]; entry.Type == collectionsv1alpha1.HistoryRiskLevelChanged {
+			return collectionsv1alpha1.RiskLevel(entry.To)
+		}
+	}
+	if status.LastNotification != nil {
+		return status.LastNotification.RiskLevel
+	}
+	return collectionsv1alpha1.RiskLevelNone
 }
 
 // clearComputed removes every computed figure, for an order that its policy
@@ -115,11 +120,21 @@ func setReadyFromResult(order *collectionsv1alpha1.SaleOrder, result *risk.Resul
 		setCondition(status, order.Generation, collectionsv1alpha1.ConditionReady, metav1.ConditionTrue, collectionsv1alpha1.ReasonComputed, message, now)
 		return
 	}
-	reason := collectionsv1alpha1.ReasonInvalidInvoice
-	if result.Problems[0].Reason == risk.ReasonCurrencyMismatch {
-		reason = collectionsv1alpha1.ReasonCurrencyMismatch
+	setCondition(status, order.Generation, collectionsv1alpha1.ConditionReady, metav1.ConditionFalse,
+		problemReason(result.Problems[0]), joinProblems(result.Problems), now)
+}
+
+// problemReason returns the condition reason for a problem that the risk
+// engine reported.
+func problemReason(problem risk.Problem) string {
+	switch problem.Reason {
+	case risk.ReasonCurrencyMismatch:
+		return collectionsv1alpha1.ReasonCurrencyMismatch
+	case risk.ReasonInvalidCurrency:
+		return collectionsv1alpha1.ReasonInvalidCurrency
+	default:
+		return collectionsv1alpha1.ReasonInvalidInvoice
 	}
-	setCondition(status, order.Generation, collectionsv1alpha1.ConditionReady, metav1.ConditionFalse, reason, joinProblems(result.Problems), now)
 }
 
 func collectionStateText(status *collectionsv1alpha1.SaleOrderStatus) string {

@@ -206,8 +206,8 @@ type CollectionPolicyStatus struct {
 	Orders OrderCounts `json:"orders,omitempty"`
 
 	// LastHandledRefresh is the last value of the
-	// collections.overdue.dev/refresh-requested-at annotation for which every
-	// order of the policy was recomputed.
+	// collections.overdue.dev/refresh-requested-at annotation for which the
+	// controller queued every order of the policy for recomputation.
 	// +optional
 	LastHandledRefresh string `json:"lastHandledRefresh,omitempty"`
 }

@@ -67,12 +67,11 @@ const (
 	// ReasonNotificationSent means the SMTP server accepted the email about
 	// the current level. The event of a delivered email has the same reason.
 	ReasonNotificationSent = "NotificationSent"
-	// ReasonNotificationFailed means the email could not be delivered and is
-	// retried with backoff. The event of a failed send has the same reason.
+	// ReasonNotificationFailed means the email could not be delivered. The
+	// message gives the cause, such as SMTPUnavailable or InvalidAddress, and
+	// whether it is retried with backoff. The event of a failed send has the
+	// same reason.
 	ReasonNotificationFailed = "NotificationFailed"
-	// ReasonInvalidAddress means a recipient address cannot be used, so the
-	// email is not retried until the address is fixed.
-	ReasonInvalidAddress = "InvalidAddress"
 	// ReasonEmailNotConfigured means the manager runs without --smtp-address.
 	ReasonEmailNotConfigured = "EmailNotConfigured"
 	// ReasonNotificationDisabled means the policy turns emails off, or the

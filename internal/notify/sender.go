@@ -150,6 +150,9 @@ func (s *Sender) deliver(ctx context.Context, message *mail.Message, envelopeTo 
 		return classifySMTPError(ctx, s.config.Address, err)
 	}
 
+	// TODO: go-mail stops at the first recipient that the server rejects, so
+	// one unknown cc mailbox keeps the email from everybody. Sending to the
+	// accepted recipients needs RCPT handling that go-mail does not expose.
 	if err := session.Send(s.from.Address, envelopeTo, message); err != nil {
 		return classifySMTPError(ctx, s.config.Address, err)
 	}
