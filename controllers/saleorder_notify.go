@@ -14,8 +14,8 @@ import (
 	"github.com/overdue-dev/overdue-operator/internal/risk"
 )
 
-// notifyOutcome is what the notification step did, for the status write
-// and the events that follow it.
+// notifyOutcome is the result of the notification step, for the status
+// write and the events that follow it.
 type notifyOutcome struct {
 	// stale means the cache lags behind the API server, so nothing may be
 	// written or sent until it catches up.
@@ -38,7 +38,7 @@ type notifyOutcome struct {
 
 // notifySalesperson emails the salesperson when the order's level differs
 // from the level of the last email that the SMTP server accepted, and the
-// policy asks for an email in that direction. It sets NotificationDelivered
+// policy requests an email in that direction. It sets NotificationDelivered
 // either way. An error means that the API server could not be read, and
 // nothing must be written.
 func (r *SaleOrderReconciler) notifySalesperson(ctx context.Context, order *collectionsv1alpha1.SaleOrder, in *orderInputs, result *risk.Result, now time.Time) (notifyOutcome, error) {
@@ -87,7 +87,7 @@ func (r *SaleOrderReconciler) notifySalesperson(ctx context.Context, order *coll
 }
 
 // emailDecision is whether an email is due, and if not, the
-// NotificationDelivered condition that says why.
+// NotificationDelivered condition that gives the reason.
 type emailDecision struct {
 	send    bool
 	status  metav1.ConditionStatus
@@ -193,9 +193,10 @@ func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, re
 func recordSent(order *collectionsv1alpha1.SaleOrder, n notify.Notification, sentAt metav1.Time) notifyOutcome {
 	status := &order.Status
 	status.LastNotification = &collectionsv1alpha1.LastNotification{RiskLevel: status.RiskLevel, SentAt: sentAt}
-	recipients, _ := n.Recipients() // Send has parsed them already, so this cannot fail.
 	message := fmt.Sprintf("Emailed %s about level %s", order.Spec.Salesperson.Email, status.RiskLevel)
-	if len(recipients) > 1 {
+	// Send has parsed the same recipients, so an error can only come from
+	// a spec change since an earlier send, and then the count is left out.
+	if recipients, err := n.Recipients(); err == nil && len(recipients) > 1 {
 		message += fmt.Sprintf(", with %d more in Cc", len(recipients)-1)
 	}
 	appendHistory(status, collectionsv1alpha1.HistoryEntry{
