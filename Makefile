@@ -37,8 +37,10 @@ fmt: ## Run gofmt on the module.
 	gofmt -l -w $$(git ls-files '*.go')
 
 .PHONY: vet
-vet: ## Run go vet on every module of the repository.
+vet: ## Run go vet and check that gofmt leaves every Go file as it is.
 	go vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "Files that gofmt would change; run 'make fmt':"; echo "$$unformatted"; exit 1; fi
 
 .PHONY: verify-generated
 verify-generated: generate manifests ## Fail when generated files differ from the committed ones.
