@@ -14,9 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	collectionsv1alpha1 "github.com/overdue-dev/overdue-operator/api/v1alpha1"
@@ -125,18 +123,4 @@ func policyOfOrder(_ context.Context, obj client.Object) []reconcile.Request {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: order.Namespace, Name: policyNameOf(order)}}}
-}
-
-// orderCountChanged passes order events that change a policy's counts.
-func orderCountChanged() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			old, okOld := e.ObjectOld.(*collectionsv1alpha1.SaleOrder)
-			updated, okNew := e.ObjectNew.(*collectionsv1alpha1.SaleOrder)
-			if !okOld || !okNew {
-				return false
-			}
-			return old.Status.RiskLevel != updated.Status.RiskLevel || policyNameOf(old) != policyNameOf(updated)
-		},
-	}
 }

@@ -21,21 +21,34 @@ func refreshValue(obj client.Object) string {
 	return obj.GetAnnotations()[collectionsv1alpha1.RefreshRequestedAtAnnotation]
 }
 
-// followUpChanged passes updates of a SaleOrder in which a person changed
-// communicationStatus or collectionRemark. The controller never writes
-// either field, so its own status writes do not pass.
-func followUpChanged() predicate.Predicate {
+// saleOrderUpdated passes updates of a SaleOrder for which changed returns
+// true.
+func saleOrderUpdated(changed func(old, updated *collectionsv1alpha1.SaleOrder) bool) predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			old, okOld := e.ObjectOld.(*collectionsv1alpha1.SaleOrder)
 			updated, okNew := e.ObjectNew.(*collectionsv1alpha1.SaleOrder)
-			if !okOld || !okNew {
-				return false
-			}
-			return old.Status.CommunicationStatus != updated.Status.CommunicationStatus ||
-				old.Status.CollectionRemark != updated.Status.CollectionRemark
+			return okOld && okNew && changed(old, updated)
 		},
 	}
+}
+
+// followUpChanged passes updates of a SaleOrder in which a person changed
+// communicationStatus or collectionRemark. The controller never writes
+// either field, so its own status writes do not pass.
+func followUpChanged() predicate.Predicate {
+	return saleOrderUpdated(func(old, updated *collectionsv1alpha1.SaleOrder) bool {
+		return old.Status.CommunicationStatus != updated.Status.CommunicationStatus ||
+			old.Status.CollectionRemark != updated.Status.CollectionRemark
+	})
+}
+
+// orderCountChanged passes the updates of a SaleOrder that change a
+// policy's order counts: a new level, or another policy.
+func orderCountChanged() predicate.Predicate {
+	return saleOrderUpdated(func(old, updated *collectionsv1alpha1.SaleOrder) bool {
+		return old.Status.RiskLevel != updated.Status.RiskLevel || policyNameOf(old) != policyNameOf(updated)
+	})
 }
 
 // specOrRefreshChanged passes creations, deletions, spec changes and
