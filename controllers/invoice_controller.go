@@ -109,11 +109,27 @@ func applyInvoiceResult(invoice *collectionsv1alpha1.Invoice, result *risk.Invoi
 		setInvoiceCondition(invoice, metav1.ConditionFalse, reason, joinProblems(result.Problems), now)
 		return
 	}
+	setInvoiceCondition(invoice, metav1.ConditionTrue, collectionsv1alpha1.ReasonComputed, invoiceSummary(invoice, result), now)
+}
+
+// invoiceSummary describes the computed state of a document for its Ready
+// condition.
+func invoiceSummary(invoice *collectionsv1alpha1.Invoice, result *risk.InvoiceResult) string {
+	switch {
+	case result.PaymentState == risk.PaymentDraft:
+		return "Draft: not counted until it is posted"
+	case result.PaymentState == risk.PaymentCancelled:
+		return "Cancelled: not counted"
+	case invoice.Spec.Type == collectionsv1alpha1.InvoiceTypeCreditNote && result.PaymentState == risk.PaymentPaid:
+		return "Credit note fully applied or refunded"
+	case invoice.Spec.Type == collectionsv1alpha1.InvoiceTypeCreditNote:
+		return fmt.Sprintf("Credit note with %s %s neither applied nor refunded", result.AmountDue, invoice.Spec.Currency)
+	}
 	message := fmt.Sprintf("%s, %s %s due", result.PaymentState, result.AmountDue, invoice.Spec.Currency)
 	if result.OverdueDays > 0 {
 		message += fmt.Sprintf(", %d days overdue", result.OverdueDays)
 	}
-	setInvoiceCondition(invoice, metav1.ConditionTrue, collectionsv1alpha1.ReasonComputed, message, now)
+	return message
 }
 
 // setInvoiceUncomputed clears the computed figures of an invoice that

@@ -410,3 +410,26 @@ func (w racingStatusWriter) Patch(ctx context.Context, obj client.Object, patch 
 	}
 	return w.SubResourceWriter.Patch(ctx, obj, patch, opts...)
 }
+
+func TestSaleOrderHandEditedLevelRestored(t *testing.T) {
+	ns := newNamespace(t)
+	h := startHarness(t, ns, clocktesting.NewFakeClock(testNow), nil)
+	h.create(newPolicy("default"))
+	h.create(newOrder("o"))
+	h.create(newInvoice("inv", "o", "300.00", 50))
+	order := h.eventuallyOrder("o", levelIs(collectionsv1alpha1.RiskLevelMedium, 50))
+	changes := len(order.Status.History)
+
+	// Someone who may patch the follow-up fields can patch any status field.
+	patch := client.RawPatch("application/merge-patch+json", []byte(`{"status":{"riskLevel":"Low"}}`))
+	if err := h.client.Status().Patch(context.Background(), order, patch); err != nil {
+		t.Fatalf("editing the level by hand: %v", err)
+	}
+	NewWithTEventually(t, func() error {
+		h.reconcileOrder("o")
+		return levelIs(collectionsv1alpha1.RiskLevelMedium, 50)(h.order("o"))
+	})
+	if got := h.order("o"); len(got.Status.History) != changes {
+		t.Errorf("history = %+v, want no entry for restoring the computed level", got.Status.History)
+	}
+}

@@ -56,6 +56,10 @@ func applyComputation(order *collectionsv1alpha1.SaleOrder, in *orderInputs, res
 	status.RiskTier = result.Tier
 	status.RiskLevel = collectionsv1alpha1.RiskLevel(result.RiskLevel)
 	setReadyFromResult(order, result, now)
+	if hasProblem(result, risk.ReasonInvalidCurrency) {
+		// Without a currency no amount can be formatted, so none is shown.
+		clearComputed(status)
+	}
 
 	if status.RiskLevel == "" || status.RiskLevel == previous {
 		return nil
@@ -73,18 +77,20 @@ func applyComputation(order *collectionsv1alpha1.SaleOrder, in *orderInputs, res
 }
 
 // knownLevel returns the level that a new level is compared with: the
-// current one, else the newest level change in the history, else the level
-// of the last email, else None. The fallbacks matter after a spell without
-// a level, such as a deleted or invalid policy, so that the level's return
-// is not recorded as a change.
+// newest level change in the history, else the current level, else the
+// level of the last email, else None. The history comes first because only
+// the controller writes it, while anyone who may patch the status could
+// edit riskLevel by hand. The fallbacks matter after a spell without a
+// level, such as a deleted or invalid policy, so that the level's return is
+// not recorded as a change.
 func knownLevel(status *collectionsv1alpha1.SaleOrderStatus) collectionsv1alpha1.RiskLevel {
-	if status.RiskLevel != "" {
-		return status.RiskLevel
-	}
 	for i := len(status.History) - 1; i >= 0; i-- {
 		if entry := status.History[i]; entry.Type == collectionsv1alpha1.HistoryRiskLevelChanged {
 			return collectionsv1alpha1.RiskLevel(entry.To)
 		}
+	}
+	if status.RiskLevel != "" {
+		return status.RiskLevel
 	}
 	if status.LastNotification != nil {
 		return status.LastNotification.RiskLevel
@@ -122,6 +128,17 @@ func setReadyFromResult(order *collectionsv1alpha1.SaleOrder, result *risk.Resul
 	}
 	setCondition(status, order.Generation, collectionsv1alpha1.ConditionReady, metav1.ConditionFalse,
 		problemReason(result.Problems[0]), joinProblems(result.Problems), now)
+}
+
+// hasProblem reports whether the order itself, not one of its invoices,
+// has a problem with the given reason.
+func hasProblem(result *risk.Result, reason string) bool {
+	for _, problem := range result.Problems {
+		if problem.Kind == risk.KindSaleOrder && problem.Reason == reason {
+			return true
+		}
+	}
+	return false
 }
 
 // problemReason returns the condition reason for a problem that the risk

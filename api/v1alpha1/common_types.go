@@ -1,7 +1,8 @@
 package v1alpha1
 
 // CurrencyCode is an ISO 4217 alphabetic currency code such as EUR, JPY or KWD.
-// +kubebuilder:validation:Pattern=`^[A-Z]{3}$`
+// +kubebuilder:validation:MaxLength=16
+// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{3}$')",messageExpression="self + ' is not an ISO 4217 currency code; write three capital letters, such as EUR or JPY'"
 type CurrencyCode string
 
 // Amount is an exact decimal amount of money written as a string, such as
@@ -11,7 +12,7 @@ type CurrencyCode string
 // CLDR data that golang.org/x/text/currency carries.
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=24
-// +kubebuilder:validation:Pattern=`^(0|[1-9][0-9]{0,17})(\.[0-9]{1,4})?$`
+// +kubebuilder:validation:XValidation:rule="self.matches('^(0|[1-9][0-9]{0,17})([.][0-9]{1,4})?$')",messageExpression="self + ' is not an amount; write digits with an optional decimal point, such as 1250.00, without a sign, an exponent or separators'"
 type Amount string
 
 // Date is a calendar date without a time of day, written as YYYY-MM-DD.

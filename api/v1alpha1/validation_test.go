@@ -154,7 +154,7 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		// and where it helps, the offending value.
 		want []string
 	}{
-		{"policy_lowercase_currency", func(t *testing.T) string { return edit(t, validPolicy, "currency: EUR", "currency: eur") }, []string{"spec.currency", "eur"}},
+		{"policy_lowercase_currency", func(t *testing.T) string { return edit(t, validPolicy, "currency: EUR", "currency: eur") }, []string{"spec.currency", "eur", "such as EUR"}},
 		{"policy_unknown_refresh_time", func(t *testing.T) string {
 			return edit(t, validPolicy, "currency: EUR", "currency: EUR\n  refreshTime: \"24:00\"")
 		}, []string{"spec.refreshTime", "24:00"}},
@@ -194,10 +194,10 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"order_salesperson_two_addresses", func(t *testing.T) string {
 			return edit(t, validOrder, "ana@example.com", `"ana@example.com, bo@example.com"`)
 		}, []string{"spec.salesperson.email"}},
-		{"order_currency_not_iso_form", func(t *testing.T) string { return edit(t, validOrder, "currency: EUR", "currency: EURO") }, []string{"spec.currency", "EURO"}},
+		{"order_currency_not_iso_form", func(t *testing.T) string { return edit(t, validOrder, "currency: EUR", "currency: EURO") }, []string{"spec.currency", "EURO", "three capital letters"}},
 		{"order_amount_with_exponent", func(t *testing.T) string {
 			return edit(t, validOrder, "currency: EUR", "currency: EUR\n  amountTotal: \"1e3\"")
-		}, []string{"spec.amountTotal", "1e3"}},
+		}, []string{"spec.amountTotal", "1e3", "without a sign, an exponent"}},
 		{"order_amount_too_precise_for_eur", func(t *testing.T) string {
 			return edit(t, validOrder, "currency: EUR", "currency: EUR\n  amountTotal: \"10.005\"")
 		}, []string{"spec.amountTotal", "10.005", "EUR", "at most 2"}},
