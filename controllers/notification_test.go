@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,6 +48,7 @@ func TestNotificationSentOncePerChange(t *testing.T) {
 	clk := clocktesting.NewFakeClock(testNow)
 	sender := newSender(t, clk)
 	h := startHarness(t, ns, clk, sender)
+	sentBefore := testutil.ToFloat64(notificationsTotal.WithLabelValues("sent"))
 	h.create(newPolicy("default"))
 	order := newOrder("o")
 	order.Spec.Reference = "SO-" + ns
@@ -89,6 +91,9 @@ func TestNotificationSentOncePerChange(t *testing.T) {
 		}
 		if n := len(emailsAbout(t, order.Spec.Reference)); n != 1 {
 			t.Errorf("%d emails after 100 reconciles, want 1", n)
+		}
+		if sent := testutil.ToFloat64(notificationsTotal.WithLabelValues("sent")) - sentBefore; sent != 1 {
+			t.Errorf("the sent metric grew by %v, want 1", sent)
 		}
 	})
 

@@ -197,11 +197,12 @@ func isTransientAPIError(err error) bool {
 		utilnet.IsConnectionReset(err) || utilnet.IsConnectionRefused(err) || utilnet.IsProbableEOF(err)
 }
 
-// emitEvents records a level change and the outcome of a send as events,
-// after the status that they describe has been written. A rising level is
+// emitEvents records a level change and the outcome of a send as events and
+// metrics, after the status that they describe has been written. A rising level is
 // a Warning, because someone has to act on it.
 func (r *SaleOrderReconciler) emitEvents(order *collectionsv1alpha1.SaleOrder, change *levelChange, outcome notifyOutcome) {
 	if change != nil {
+		riskLevelChangesTotal.WithLabelValues(string(change.to)).Inc()
 		eventType := corev1.EventTypeNormal
 		if change.rising() {
 			eventType = corev1.EventTypeWarning
@@ -210,8 +211,10 @@ func (r *SaleOrderReconciler) emitEvents(order *collectionsv1alpha1.SaleOrder, c
 	}
 	switch {
 	case outcome.sent && !outcome.recordedOnly:
+		notificationsTotal.WithLabelValues("sent").Inc()
 		r.Recorder.Eventf(order, nil, corev1.EventTypeNormal, collectionsv1alpha1.ReasonNotificationSent, "SendEmail", "%s", outcome.message)
 	case outcome.failed:
+		notificationsTotal.WithLabelValues("failed").Inc()
 		r.Recorder.Eventf(order, nil, corev1.EventTypeWarning, collectionsv1alpha1.ReasonNotificationFailed, "SendEmail", "%s", outcome.message)
 	}
 }

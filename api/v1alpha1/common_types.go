@@ -43,7 +43,7 @@ type LocalObjectReference struct {
 	Name string `json:"name"`
 }
 
-// RiskLevel is how urgently an order needs follow-up, from None to High.
+// RiskLevel is the urgency of an order's follow-up, from None to High.
 // +kubebuilder:validation:Enum=None;Low;Medium;High
 type RiskLevel string
 
@@ -65,11 +65,11 @@ const RefreshRequestedAtAnnotation = "collections.overdue.dev/refresh-requested-
 
 // Condition types that the controllers set.
 const (
-	// ConditionReady tells whether the controller could compute the object's
+	// ConditionReady reports whether the controller could compute the object's
 	// status from valid input.
 	ConditionReady = "Ready"
 
-	// ConditionNotificationDelivered tells whether the salesperson has been
+	// ConditionNotificationDelivered reports whether the salesperson has been
 	// emailed about the current risk level of a SaleOrder.
 	ConditionNotificationDelivered = "NotificationDelivered"
 )
