@@ -40,6 +40,10 @@ type environment struct {
 	kubeconfig string
 	mail       *mailpit.Server
 	manager    *managerProcess
+	// managerBinary and managerKubeconfig start more managers, for the
+	// leader election test.
+	managerBinary     string
+	managerKubeconfig string
 }
 
 // The identity of the manager in the test cluster. It holds only the
@@ -183,11 +187,14 @@ func startEnvironment(workDir string) (env *environment, stop func() error, err 
 	if buildErr != nil {
 		return nil, nil, buildErr
 	}
+	env.managerBinary, env.managerKubeconfig = managerPath, managerKubeconfig
 	manager, err := startManager(managerPath, managerKubeconfig, mail.SMTPAddress, filepath.Join(workDir, "manager.log"))
 	if err != nil {
 		return nil, nil, err
 	}
-	stops = append(stops, manager.stop)
+	// The leader election test replaces the manager for a while, so the stop
+	// looks the current one up.
+	stops = append(stops, func() error { return env.manager.stop() })
 	env.manager = manager
 	return env, stopAll, nil
 }
@@ -256,10 +263,10 @@ type managerProcess struct {
 // 200.
 // A probe port that another process takes between the check and the
 // manager's bind makes the manager exit, so the start is tried three times.
-func startManager(binary, kubeconfig, smtpAddress, logPath string) (*managerProcess, error) {
+func startManager(binary, kubeconfig, smtpAddress, logPath string, extraArgs ...string) (*managerProcess, error) {
 	var lastErr error
 	for range 3 {
-		manager, err := startManagerOnce(binary, kubeconfig, smtpAddress, logPath)
+		manager, err := startManagerOnce(binary, kubeconfig, smtpAddress, logPath, extraArgs)
 		if err == nil {
 			return manager, nil
 		}
@@ -268,7 +275,7 @@ func startManager(binary, kubeconfig, smtpAddress, logPath string) (*managerProc
 	return nil, fmt.Errorf("the manager did not become ready after 3 attempts: %w", lastErr)
 }
 
-func startManagerOnce(binary, kubeconfig, smtpAddress, logPath string) (*managerProcess, error) {
+func startManagerOnce(binary, kubeconfig, smtpAddress, logPath string, extraArgs []string) (*managerProcess, error) {
 	probeAddress, err := freeLoopbackAddress()
 	if err != nil {
 		return nil, err
@@ -277,15 +284,16 @@ func startManagerOnce(binary, kubeconfig, smtpAddress, logPath string) (*manager
 	if err != nil {
 		return nil, fmt.Errorf("opening the manager's log: %w", err)
 	}
-	cmd := exec.Command(binary,
+	args := append([]string{
 		"--kubeconfig", kubeconfig,
 		"--smtp-address", smtpAddress,
 		"--smtp-tls", "none",
-		"--smtp-from", "Overdue Operator <"+senderAddress+">",
+		"--smtp-from", "Overdue Operator <" + senderAddress + ">",
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", probeAddress,
 		"--zap-log-level", "debug",
-	)
+	}, extraArgs...)
+	cmd := exec.Command(binary, args...)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
