@@ -22,10 +22,10 @@ import (
 	collectionsv1alpha1 "github.com/overdue-dev/overdue-operator/api/v1alpha1"
 )
 
-// Scheme knows the built-in kinds and the kinds of this repository.
+// Scheme registers the built-in kinds and the kinds of this repository.
 var Scheme = newScheme()
 
-// Codecs decodes manifests of every kind that Scheme knows.
+// Codecs decodes manifests of every kind that Scheme registers.
 var Codecs = serializer.NewCodecFactory(Scheme)
 
 func newScheme() *kruntime.Scheme {
