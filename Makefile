@@ -77,8 +77,18 @@ bench: ## Run the benchmarks of the risk engine.
 
 ##@ Demo
 
+.PHONY: mailpit-ui
+mailpit-ui: ## Build Mailpit with its web page into bin/mailpit-ui with Node.js and npm (cached). Only the demo uses it.
+	hack/mailpit/build-ui.sh $(BIN)/mailpit-ui
+
+# The web page build runs in the recipe rather than as a prerequisite, so
+# that its failure does not stop the demo: hack/demo.sh then runs the
+# API-only bin/mailpit and prints why the web page is not available.
+# `make test` never runs build-ui.sh, so the tests do not depend on npm.
+
 .PHONY: demo
 demo: controlplane mailpit build ## Run the operator with demo data on a local control plane and Mailpit, no cluster needed; Ctrl-C stops everything.
+	hack/mailpit/build-ui.sh $(BIN)/mailpit-ui || echo "demo: continuing with the API-only $(MAILPIT), without Mailpit's web page"
 	hack/demo.sh
 
 # The kubeconfig and logs of `make localcluster`.

@@ -12,8 +12,9 @@
 #      the salespeople through Mailpit. Its health probes listen on
 #      127.0.0.1:8081 and its metrics endpoint is off.
 #
-# `make demo` builds bin/k8s, bin/mailpit and bin/manager first and then runs
-# this script from the top of the repository. Logs, the kubeconfig and the
+# `make demo` builds bin/k8s, bin/mailpit and bin/manager first, tries to
+# build Mailpit with its web page into bin/mailpit-ui, and then runs this
+# script from the top of the repository. Logs, the kubeconfig and the
 # applied YAML go to bin/demo/.
 #
 # Environment variables:
@@ -38,6 +39,8 @@ probe_port=${DEMO_PROBE_PORT:-8081}
 seed=${DEMO_SEED:-1}
 timeout=${DEMO_TIMEOUT:-180}
 mailpit_url=http://127.0.0.1:$http_port
+# Mailpit with its web page, which hack/mailpit/build-ui.sh builds with npm.
+mailpit_ui_dir=bin/mailpit-ui
 
 # The processes that this script started, by name, in start order.
 declare -A pids=()
@@ -152,6 +155,21 @@ check_leftovers() {
 	rm -f "$pid_file"
 }
 
+# find_mailpit sets mailpit_binary to the Mailpit with its web page when
+# hack/mailpit/build-ui.sh has built it, and to the API-only bin/mailpit
+# otherwise. In that case web_page_missing gets the reason.
+find_mailpit() {
+	mailpit_binary=bin/mailpit
+	web_page_missing=""
+	if [[ -x $mailpit_ui_dir/mailpit ]]; then
+		mailpit_binary=$mailpit_ui_dir/mailpit
+	elif [[ -s $mailpit_ui_dir/failure ]]; then
+		web_page_missing="building it failed: $(cat "$mailpit_ui_dir/failure")"
+	else
+		web_page_missing="bin/mailpit lacks its JavaScript bundle, which hack/mailpit/build-ui.sh builds with npm"
+	fi
+}
+
 # count_levels prints "None N, Low N, Medium N, High N" for the SaleOrders
 # that have a level, and the number of orders without one as "pending N".
 count_levels() {
@@ -206,10 +224,11 @@ main() {
 	export KUBECONFIG=$kubeconfig
 	grep '^ready' "$demo_dir/localcluster.log" | sed 's/^ready: /Control plane ready: /'
 
-	log "Starting Mailpit: SMTP on 127.0.0.1:$smtp_port, web page and API on $mailpit_url"
+	find_mailpit
+	log "Starting Mailpit ($mailpit_binary): SMTP on 127.0.0.1:$smtp_port, HTTP on $mailpit_url"
 	rm -f "$demo_dir"/mailpit.db*
 	start mailpit "$demo_dir/mailpit.log" \
-		bin/mailpit --smtp "127.0.0.1:$smtp_port" --listen "127.0.0.1:$http_port" \
+		"$mailpit_binary" --smtp "127.0.0.1:$smtp_port" --listen "127.0.0.1:$http_port" \
 		--database "$demo_dir/mailpit.db" --disable-version-check --smtp-disable-rdns \
 		--block-remote-css-and-fonts
 	deadline=$((SECONDS + 30))
@@ -278,7 +297,7 @@ main() {
 
 	local web_page="open $mailpit_url/ in a browser"
 	if ! http_ok "$mailpit_url/dist/app.js"; then
-		web_page="not available: this Mailpit build lacks the web page's JavaScript bundle, so use the API"
+		web_page="not available, because ${web_page_missing:-$mailpit_binary returned an error for /dist/app.js}. Use the API"
 	fi
 
 	cat <<EOF

@@ -3,7 +3,8 @@
 // tests and the demo send email to it on loopback. It is a module of its own
 // so that Mailpit's dependencies never enter the operator's dependency graph.
 // Mailpit's web interface is built by npm and is not part of the Go module,
-// so the binary serves the HTTP API while its web page stays blank.
+// so the binary of build.sh serves the HTTP API while its web page stays
+// blank. build-ui.sh builds a second binary with the web page for the demo.
 module github.com/overdue-dev/overdue-operator/hack/mailpit
 
 go 1.26.0
