@@ -143,6 +143,7 @@ func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, re
 	if order.Status.LastNotification != nil {
 		changeKey = order.Status.LastNotification.SentAt.UTC().Format(time.RFC3339)
 	}
+
 	n := notify.Notification{
 		OrderName:           order.Name,
 		Namespace:           order.Namespace,
@@ -166,12 +167,17 @@ func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, re
 		Location:            in.compiled.Location(),
 		ChangeKey:           changeKey,
 	}
+	if n.CommunicationStatus == "" {
+		n.CommunicationStatus = string(collectionsv1alpha1.CommunicationNotContacted)
+	}
+
 	for _, address := range email.CC {
 		n.Cc = append(n.Cc, string(address))
 	}
 	for _, address := range email.EscalateTo {
 		n.EscalateTo = append(n.EscalateTo, string(address))
 	}
+
 	for _, invoice := range result.OverdueInvoices() {
 		n.OverdueInvoices = append(n.OverdueInvoices, notify.OverdueInvoice{
 			Name:        invoice.Name,
@@ -180,9 +186,6 @@ func buildNotification(order *collectionsv1alpha1.SaleOrder, in *orderInputs, re
 			AmountOpen:  invoice.AmountDue,
 			OverdueDays: int64(invoice.OverdueDays),
 		})
-	}
-	if n.CommunicationStatus == "" {
-		n.CommunicationStatus = string(collectionsv1alpha1.CommunicationNotContacted)
 	}
 	return n
 }

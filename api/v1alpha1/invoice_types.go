@@ -4,13 +4,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// InvoiceType tells an invoice from a credit note.
+// InvoiceType is the kind of accounting document: an invoice or a credit note.
 // +kubebuilder:validation:Enum=Invoice;CreditNote
 type InvoiceType string
 
 // The types of accounting documents.
 const (
-	// InvoiceTypeInvoice asks the customer to pay.
+	// InvoiceTypeInvoice requests payment from the customer.
 	InvoiceTypeInvoice InvoiceType = "Invoice"
 	// InvoiceTypeCreditNote reduces what the customer owes.
 	InvoiceTypeCreditNote InvoiceType = "CreditNote"
@@ -83,7 +83,7 @@ type InvoiceSpec struct {
 	// +kubebuilder:validation:Pattern=`^[^\x00-\x1F\x7F]*$`
 	Number string `json:"number,omitempty"`
 
-	// Type is Invoice for a document that asks the customer to pay, or
+	// Type is Invoice for a document that requests payment, or
 	// CreditNote for one that reduces what the customer owes.
 	// +optional
 	// +kubebuilder:default=Invoice
@@ -167,8 +167,8 @@ type InvoiceStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// Invoice is an accounting document of a SaleOrder: an invoice that asks
-// the customer to pay, or a credit note that reduces what is owed.
+// Invoice is an accounting document of a SaleOrder: an invoice that requests
+// payment from the customer, or a credit note that reduces what is owed.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
