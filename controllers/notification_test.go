@@ -102,7 +102,7 @@ func TestNotificationSentOncePerChange(t *testing.T) {
 		restarted := startHarness(t, ns, clk, sender)
 		// The new manager reconciles every order once at start; give it time.
 		restarted.eventuallyOrder("o", deliveredIs(metav1.ConditionTrue, collectionsv1alpha1.ReasonNotificationSent))
-		time.Sleep(2 * time.Second)
+		restarted.settle("o")
 		restarted.reconcileOrder("o")
 		if n := len(emailsAbout(t, order.Spec.Reference)); n != 1 {
 			t.Errorf("%d emails after a restart, want 1", n)
@@ -242,7 +242,7 @@ func TestNotificationRecordLostAfterSend(t *testing.T) {
 	h.create(order)
 	h.create(newInvoice("inv", "o", "300.00", 100))
 	h.eventuallyOrder("o", deliveredIs(metav1.ConditionFalse, collectionsv1alpha1.ReasonEmailNotConfigured))
-	time.Sleep(time.Second)
+	h.settle("o")
 
 	failures := &atomic.Int32{}
 	failures.Store(100)
@@ -261,16 +261,8 @@ func TestNotificationRecordLostAfterSend(t *testing.T) {
 
 	failures.Store(0)
 	clk.Step(time.Minute)
-	NewWithTEventually(t, func() error {
-		result, err := reconciler.Reconcile(context.Background(), reconcileRequest(ns, "o"))
-		if err != nil {
-			return err
-		}
-		if result.RequeueAfter == staleCacheRetry {
-			return errors.New("the cache is behind, trying again")
-		}
-		return nil
-	})
+	h.orders = &reconciler
+	h.reconcileOrder("o")
 	got := h.order("o")
 	if got.Status.LastNotification == nil || got.Status.LastNotification.RiskLevel != collectionsv1alpha1.RiskLevelHigh ||
 		!got.Status.LastNotification.SentAt.Time.Equal(testNow) {

@@ -195,8 +195,7 @@ func TestSaleOrderNoOpWritesNothing(t *testing.T) {
 	h.create(newOrder("o"))
 	h.create(newInvoice("inv", "o", "300.00", 50))
 	h.eventuallyOrder("o", levelIs(collectionsv1alpha1.RiskLevelMedium, 50))
-	// Let the manager finish its own reconciles of the creation events.
-	time.Sleep(time.Second)
+	h.settle("o")
 
 	before := h.order("o")
 	eventsBefore := len(h.events("o", collectionsv1alpha1.ReasonRiskLevelChanged))
@@ -280,8 +279,7 @@ func TestSaleOrderFollowUpSurvivesRace(t *testing.T) {
 				}
 				return nil
 			})
-			// Let the manager finish its own reconciles of the creation events.
-			time.Sleep(time.Second)
+			h.settle("o")
 
 			// Forced fault: this client runs a person's status patch after the
 			// reconciler has read the order and right before its own status

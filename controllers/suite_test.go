@@ -216,14 +216,42 @@ func (h *harness) eventuallyOrder(name string, match func(*collectionsv1alpha1.S
 	return order
 }
 
-// reconcileOrder calls the order reconciler once, directly.
+// settle waits until the manager has finished with the named order: its
+// resourceVersion stays the same for a second.
+func (h *harness) settle(name string) {
+	h.t.Helper()
+	last := h.order(name).ResourceVersion
+	stableSince := time.Now()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Since(stableSince) < time.Second {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("SaleOrder %s kept changing for 30s", name)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if current := h.order(name).ResourceVersion; current != last {
+			last, stableSince = current, time.Now()
+		}
+	}
+}
+
+// reconcileOrder calls the order reconciler directly, beside the manager.
+// When the reconciler finds its cached copy out of date, for example because
+// the manager has just written the order, it asks for a quick retry, which
+// reconcileOrder makes as the manager's work queue would.
 func (h *harness) reconcileOrder(name string) ctrl.Result {
 	h.t.Helper()
-	result, err := h.orders.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKey{Namespace: h.namespace, Name: name}})
-	if err != nil {
-		h.t.Fatalf("reconciling SaleOrder %s: %v", name, err)
+	for range 100 {
+		result, err := h.orders.Reconcile(context.Background(), reconcileRequest(h.namespace, name))
+		if err != nil {
+			h.t.Fatalf("reconciling SaleOrder %s: %v", name, err)
+		}
+		if result.RequeueAfter != staleCacheRetry {
+			return result
+		}
+		time.Sleep(staleCacheRetry)
 	}
-	return result
+	h.t.Fatalf("reconciling SaleOrder %s: the cache stayed out of date for 100 attempts", name)
+	return ctrl.Result{}
 }
 
 // events returns the events about the named object with the given reason.
