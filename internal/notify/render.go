@@ -58,9 +58,12 @@ type emailView struct {
 	OverdueDays         int64
 	CommunicationStatus string
 	Remark              string
-	Invoices            []invoiceView
-	ComputedAt          string
-	Policy              string
+	// TextRemark is Remark with its continuation lines indented under the
+	// first, for the plain-text body.
+	TextRemark string
+	Invoices   []invoiceView
+	ComputedAt string
+	Policy     string
 }
 
 type invoiceView struct {
@@ -120,6 +123,11 @@ func (n Notification) validate() error {
 	return nil
 }
 
+// textLabelIndent is the width of the labels of the plain-text body, such
+// as "Remark:           ", so that a value's further lines align under its
+// first one.
+const textLabelIndent = "                  "
+
 func newEmailView(n Notification) emailView {
 	previous := n.PreviousLevel.orNone()
 	change := "fell"
@@ -144,6 +152,7 @@ func newEmailView(n Notification) emailView {
 		OverdueDays:         n.OverdueDays,
 		CommunicationStatus: headerText(n.CommunicationStatus),
 		Remark:              bodyText(n.CollectionRemark),
+		TextRemark:          strings.ReplaceAll(bodyText(n.CollectionRemark), "\n", "\n"+textLabelIndent),
 		ComputedAt:          formatTime(n.ComputedAt, n.Location),
 		Policy:              n.PolicyName,
 	}

@@ -214,8 +214,8 @@ func TestRenderEscaping(t *testing.T) {
 		}
 	}
 
-	if !strings.Contains(email.Text, "Remark:           <script>alert('x')</script> & <b>bold</b>\nsecond line\n") {
-		t.Errorf("text body does not contain the remark verbatim; body:\n%s", email.Text)
+	if !strings.Contains(email.Text, "Remark:           <script>alert('x')</script> & <b>bold</b>\n                  second line\n") {
+		t.Errorf("text body does not contain the remark verbatim, with its second line indented; body:\n%s", email.Text)
 	}
 	if !strings.Contains(email.Text, `for <img src=x onerror="alert(1)"> rose`) {
 		t.Errorf("text body does not contain the customer name verbatim; body:\n%s", email.Text)
