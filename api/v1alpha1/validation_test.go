@@ -176,7 +176,7 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"policy_min_amount_negative", func(t *testing.T) string { return edit(t, validPolicy, `"10000.00"`, `"-10000.00"`) }, []string{"spec.tiers[1].minAmount", "-10000.00"}},
 		{"policy_min_amount_too_precise_for_jpy", func(t *testing.T) string {
 			return edit(t, edit(t, validPolicy, "currency: EUR", "currency: JPY"), `"10000.00"`, `"10000.5"`)
-		}, []string{"spec.tiers[].minAmount", "JPY", "at most 0"}},
+		}, []string{"spec.tiers[].minAmount", "JPY", "write a whole number"}},
 		{"policy_cc_not_an_address", func(t *testing.T) string {
 			return edit(t, validPolicy, "currency: EUR", "currency: EUR\n  notification: {email: {cc: [\"Finance <finance@example.com>\"]}}")
 		}, []string{"spec.notification.email.cc[0]"}},
