@@ -168,10 +168,7 @@ func TestNotificationRetriedUntilDelivered(t *testing.T) {
 func TestNotificationNotConfigured(t *testing.T) {
 	ns := newNamespace(t)
 	clk := clocktesting.NewFakeClock(testNow)
-	disabled, err := notify.NewSender(notify.Config{TLS: notify.TLSStartTLS, Timeout: time.Second}, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	disabled := newUnconfiguredSender(t, clk)
 	h := startHarness(t, ns, clk, disabled)
 	h.create(newPolicy("default"))
 	h.create(newOrder("o"))
@@ -229,10 +226,7 @@ func (c failingStatusClient) Status() client.SubResourceWriter {
 func TestNotificationRecordLostAfterSend(t *testing.T) {
 	ns := newNamespace(t)
 	clk := clocktesting.NewFakeClock(testNow)
-	disabled, err := notify.NewSender(notify.Config{TLS: notify.TLSStartTLS, Timeout: time.Second}, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	disabled := newUnconfiguredSender(t, clk)
 	// The manager cannot send, so that every email comes from the reconciler
 	// that this test drives.
 	h := startHarness(t, ns, clk, disabled)

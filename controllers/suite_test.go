@@ -113,6 +113,17 @@ func newSender(t *testing.T, clk *clocktesting.FakeClock) *notify.Sender {
 	return sender
 }
 
+// newUnconfiguredSender returns a notifier like the manager's without
+// --smtp-address: it sends nothing.
+func newUnconfiguredSender(t *testing.T, clk *clocktesting.FakeClock) *notify.Sender {
+	t.Helper()
+	sender, err := notify.NewSender(notify.Config{TLS: notify.TLSStartTLS, Timeout: time.Second}, clk.Now)
+	if err != nil {
+		t.Fatalf("creating the sender: %v", err)
+	}
+	return sender
+}
+
 // harness is a running manager for one test.
 type harness struct {
 	t         *testing.T
@@ -236,8 +247,8 @@ func (h *harness) settle(name string) {
 
 // reconcileOrder calls the order reconciler directly, beside the manager.
 // When the reconciler finds its cached copy out of date, for example because
-// the manager has just written the order, it asks for a quick retry, which
-// reconcileOrder makes as the manager's work queue would.
+// the manager has just written the order, it returns a short RequeueAfter,
+// and reconcileOrder retries as the manager's work queue would.
 func (h *harness) reconcileOrder(name string) ctrl.Result {
 	h.t.Helper()
 	for range 100 {

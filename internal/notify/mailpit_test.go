@@ -2,9 +2,9 @@ package notify
 
 import (
 	"context"
-	"net"
 	"testing"
 
+	"github.com/overdue-dev/overdue-operator/test/loopback"
 	"github.com/overdue-dev/overdue-operator/test/mailpit"
 )
 
@@ -82,13 +82,9 @@ func (m *testMailpit) raw(t *testing.T, id string) string {
 // ago, for a test that needs an address where nothing listens.
 func freeLoopbackAddress(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	address, err := loopback.FreeAddress()
 	if err != nil {
-		t.Fatalf("Cannot find a free loopback port: %v", err)
-	}
-	address := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatalf("Cannot release loopback port %s: %v", address, err)
+		t.Fatal(err)
 	}
 	return address
 }

@@ -26,10 +26,10 @@
 //     still has open, settle the open installments of all the order's
 //     invoices, oldest due date first. The amountPaid of a credit note is
 //     the part refunded to the customer and is not available as credit.
-//   - A credit note that reverses an invoice that does not count (a draft, a
-//     cancelled invoice, a credit note, an invoice with a problem, or a name
-//     that is not among the order's invoices) is unapplied: it is in no sum,
-//     and the result reports a problem.
+//   - A credit note that reverses an invoice that does not count is
+//     unapplied: it is in no sum, and the result reports a problem. Such an
+//     invoice is a draft, a cancelled invoice, a credit note, an invoice with
+//     a problem, or a name that is not among the order's invoices.
 //   - An installment is overdue when an amount is still open and today is
 //     after its due date. On the due date itself it is not overdue. Its
 //     overdue days are today minus the due date in calendar days, so an

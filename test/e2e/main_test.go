@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	crenvtest "sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/overdue-dev/overdue-operator/test/envtest"
+	"github.com/overdue-dev/overdue-operator/test/loopback"
 	"github.com/overdue-dev/overdue-operator/test/mailpit"
 )
 
@@ -150,11 +150,9 @@ func startEnvironment(workDir string) (env *environment, stop func() error, err 
 		return nil
 	})
 
-	plane := &crenvtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join(envtest.RepoRoot(), "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		Scheme:                envtest.Scheme,
+	plane, err := envtest.NewEnvironment()
+	if err != nil {
+		return nil, nil, err
 	}
 	if _, err := plane.Start(); err != nil {
 		return nil, nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
@@ -276,7 +274,7 @@ func startManager(binary, kubeconfig, smtpAddress, logPath string, extraArgs ...
 }
 
 func startManagerOnce(binary, kubeconfig, smtpAddress, logPath string, extraArgs []string) (*managerProcess, error) {
-	probeAddress, err := freeLoopbackAddress()
+	probeAddress, err := loopback.FreeAddress()
 	if err != nil {
 		return nil, err
 	}
@@ -400,15 +398,4 @@ func (p *managerProcess) logTail(offset int64) string {
 		return "(earlier lines cut)\n" + string(data)
 	}
 	return string(data)
-}
-
-// freeLoopbackAddress returns 127.0.0.1 with a port that was free a moment
-// ago.
-func freeLoopbackAddress() (string, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free loopback port: %w", err)
-	}
-	address := listener.Addr().String()
-	return address, listener.Close()
 }

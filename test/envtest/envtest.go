@@ -68,22 +68,33 @@ type Environment struct {
 	Client client.Client
 }
 
-// Start starts kube-apiserver and etcd and installs the CRDs from
-// config/crd/bases. Stop must be called to end both processes.
-func Start() (*Environment, error) {
+// NewEnvironment returns a control plane that is not started yet, with the
+// binaries of AssetsDir and the CRDs of config/crd/bases. Tests that need
+// more than a client, such as users with their own kubeconfig, start it
+// themselves.
+func NewEnvironment() (*envtest.Environment, error) {
 	assets, err := AssetsDir()
 	if err != nil {
 		return nil, err
 	}
-	env := &envtest.Environment{
+	return &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                Scheme,
+	}, nil
+}
+
+// Start starts kube-apiserver and etcd and installs the CRDs from
+// config/crd/bases. Stop must be called to end both processes.
+func Start() (*Environment, error) {
+	env, err := NewEnvironment()
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := env.Start()
 	if err != nil {
-		return nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
+		return nil, fmt.Errorf("starting the control plane from %s: %w", env.BinaryAssetsDirectory, err)
 	}
 	c, err := client.New(cfg, client.Options{Scheme: Scheme})
 	if err != nil {

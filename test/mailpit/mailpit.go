@@ -21,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/overdue-dev/overdue-operator/test/loopback"
 )
 
 // Server is a running Mailpit process.
@@ -114,11 +116,11 @@ func StartForTest(tb testing.TB, extraArgs ...string) *Server {
 }
 
 func start(binary, dataDir string, extraArgs []string) (*Server, func() error, error) {
-	smtpAddress, err := freeLoopbackAddress()
+	smtpAddress, err := loopback.FreeAddress()
 	if err != nil {
 		return nil, nil, err
 	}
-	httpAddress, err := freeLoopbackAddress()
+	httpAddress, err := loopback.FreeAddress()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -270,17 +272,6 @@ func (s *Server) get(ctx context.Context, path string, into any) error {
 		return fmt.Errorf("GET %s: decoding %q: %w", path, body, err)
 	}
 	return nil
-}
-
-// freeLoopbackAddress returns 127.0.0.1 with a port that was free a moment
-// ago.
-func freeLoopbackAddress() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free loopback port: %w", err)
-	}
-	address := l.Addr().String()
-	return address, l.Close()
 }
 
 // syncBuffer collects a process's output for an error message.
